@@ -1,0 +1,44 @@
+# PrepLab's two front doors: `make run` and `make test` (plus `make bench`).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+APP_STAMP := $(VENV)/.app-installed
+DEV_STAMP := $(VENV)/.dev-installed
+
+.PHONY: run test bench lint import serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(APP_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml $(APP_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+run: $(APP_STAMP)  ## create .venv, install, migrate, import content/, serve on http://127.0.0.1:8000
+	$(BIN)/preplab import
+	$(BIN)/preplab serve
+
+import: $(APP_STAMP)
+	$(BIN)/preplab import
+
+serve: $(APP_STAMP)
+	$(BIN)/preplab serve
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check app labs tests migrations
+	$(BIN)/mypy app
+
+test: $(DEV_STAMP)  ## install what tests need, lint, run the whole suite
+	$(BIN)/ruff check app labs tests migrations
+	$(BIN)/mypy app
+	$(BIN)/pytest
+
+bench: $(DEV_STAMP)  ## benchmarks: figures printed as ratios to a baseline measured in the same run
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) preplab.db preplab.db-wal preplab.db-shm

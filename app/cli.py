@@ -1,0 +1,121 @@
+"""The `preplab` command: serve, migrate, import, export and convert."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.content.bank import ContentError
+from app.settings import Settings, get_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    try:
+        return int(args.handler(args, settings) or 0)
+    except ContentError as error:
+        print(f"错误 / error: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="preplab", description="PrepLab：大模型训练面试备考系统")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="升级数据库并启动网页服务 / migrate and serve the web app")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="把数据库升级到最新结构 / upgrade the schema")
+    migrate.set_defaults(handler=_migrate)
+
+    load = commands.add_parser("import", help="导入题库（默认 content/）/ import banks (default: content/)")
+    load.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    load.set_defaults(handler=_import)
+
+    export = commands.add_parser("export", help="导出题目与概念 / export questions and concepts")
+    export.add_argument("--json", action="store_true", required=True, help="JSON (the only format for now)")
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    export.set_defaults(handler=_export)
+
+    convert = commands.add_parser("convert", help="把外部文档转换为标准题库 / write canonical banks")
+    convert.add_argument("documents", nargs="+", type=Path, metavar="DOC")
+    convert.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+    convert.set_defaults(handler=_convert)
+    return parser
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from app.db import make_engine, upgrade_database
+
+    engine = make_engine(settings.database_url, echo=settings.echo_sql)
+    upgrade_database(engine)
+    return engine
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    _engine(settings).dispose()
+    uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port)
+    return 0
+
+
+def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    _engine(settings).dispose()
+    print("数据库已是最新结构 / database schema is up to date")  # noqa: T201
+    return 0
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from app.content.service import import_paths
+
+    started = time.perf_counter()
+    engine = _engine(settings)
+    report = import_paths(engine, args.paths or [settings.content_dir], settings=settings)
+    for warning in report.warnings:
+        print(f"警告 / warning: {warning}", file=sys.stderr)  # noqa: T201
+    for bank, kinds in report.kinds_by_bank.items():
+        counts = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+        print(f"{bank}: {sum(kinds.values())} ({counts})")  # noqa: T201
+    print(  # noqa: T201
+        f"共 {report.total} 题：新增 {report.added}，更新 {report.updated}，未变 {report.unchanged}，"
+        f"恢复 {report.restored}，停用 {report.retired}（{time.perf_counter() - started:.2f}s）"
+    )
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlmodel import Session
+
+    from app.content.export import export_document
+
+    with Session(_engine(settings)) as session:
+        text = json.dumps(export_document(session), ensure_ascii=False, indent=2)
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+    return 0
+
+
+def _convert(args: argparse.Namespace, settings: Settings) -> int:
+    from app.content.convert import convert_documents
+
+    written = convert_documents(args.documents, args.output, concepts_path=settings.content_dir / "concepts.yaml")
+    for path in written:
+        print(path)  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

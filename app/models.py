@@ -1,0 +1,216 @@
+"""PrepLab's tables (SQLModel). The schema itself changes only through Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _text(*, default: str = "") -> Any:
+    return Field(default=default, sa_column=Column(Text, nullable=False, default=default))
+
+
+def _json(*, default_factory: Any = list) -> Any:
+    return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=80)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+class Bank(SQLModel, table=True):
+    """A question bank: one canonical file in content/banks/ or one foreign document."""
+
+    id: str = Field(primary_key=True, max_length=120)
+    title: str = Field(max_length=300)
+    description: str = _text()
+    path: str = Field(default="", max_length=500)
+    canonical: bool = True
+    position: int = 0
+    imported_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+class Question(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=120)
+    bank_id: str = Field(foreign_key="bank.id", index=True, max_length=120)
+    position: int = 0
+    kind: str = Field(max_length=8, index=True)  # mcq | open | code
+    title: str = _text()
+    prompt: str = _text()
+    answer: str = _text()
+    explanation: str = _text()
+    difficulty: int | None = Field(default=None, index=True)
+    topic: str | None = Field(default=None, index=True, max_length=120)
+    skill: str | None = Field(default=None, max_length=200)
+    unanswered: bool = False
+    retired: bool = Field(default=False, index=True)
+    content_hash: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    retired_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class QuestionSource(SQLModel, table=True):
+    """A place in an original document where a question was asked."""
+
+    __tablename__ = "question_source"
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=120)
+    position: int = 0
+    document: str = Field(max_length=300)
+    line: int
+
+
+class Choice(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=120)
+    position: int = 0
+    label: str = Field(max_length=8)
+    text: str = _text()
+    correct: bool = False
+
+
+class KeyPoint(SQLModel, table=True):
+    __tablename__ = "key_point"
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=120)
+    position: int = 0
+    text: str = _text()
+
+
+class Alternate(SQLModel, table=True):
+    """Another document's answer to a merged question."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=120)
+    position: int = 0
+    answer: str = _text()
+    document: str = Field(max_length=300)
+    line: int
+
+
+class Correction(SQLModel, table=True):
+    """An error in a shown answer (alternate_id null) or in an alternate, with what is right and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=120)
+    alternate_id: int | None = Field(default=None, foreign_key="alternate.id", index=True)
+    position: int = 0
+    text: str = _text()
+    sources: list[str] = _json()
+
+
+class Concept(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=80)
+    name_zh: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+    topic: str = Field(index=True, max_length=120)
+    summary: str = _text()
+    aliases: list[str] = _json()
+    related: list[str] = _json()
+    labs: list[str] = _json()
+    position: int = 0
+
+
+class QuestionConcept(SQLModel, table=True):
+    __tablename__ = "question_concept"
+    question_id: str = Field(foreign_key="question.id", primary_key=True, max_length=120)
+    concept_id: str = Field(foreign_key="concept.id", primary_key=True, index=True, max_length=80)
+    position: int = 0
+
+
+class ReviewCard(SQLModel, table=True):
+    """The learner's FSRS state for one question (fsrs.Card's fields)."""
+
+    __tablename__ = "review_card"
+    __table_args__ = (UniqueConstraint("user_id", "question_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=120)
+    state: int = 1  # fsrs.State: 1 learning, 2 review, 3 relearning
+    step: int | None = 0
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), index=True))
+    last_review: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    reps: int = 0
+    lapses: int = 0
+
+
+class ReviewLog(SQLModel, table=True):
+    """One grade, written in the same transaction as the card state it produced."""
+
+    __tablename__ = "review_log"
+    __table_args__ = (Index("ix_review_log_user_time", "user_id", "reviewed_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=120)
+    rating: int  # 1 Again, 2 Hard, 3 Good, 4 Easy
+    reviewed_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    duration_ms: int | None = None
+    origin: str = Field(default="review", max_length=16)  # review | quiz | mock
+    card_before: dict[str, Any] = _json(default_factory=dict)
+
+
+class Note(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("user_id", "question_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=120)
+    body: str = _text()
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+class Bookmark(SQLModel, table=True):
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    question_id: str = Field(foreign_key="question.id", primary_key=True, max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+class MockInterview(SQLModel, table=True):
+    __tablename__ = "mock_interview"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    title: str = Field(default="", max_length=200)
+    settings: dict[str, Any] = _json(default_factory=dict)
+    started_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    deadline: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class MockAnswer(SQLModel, table=True):
+    __tablename__ = "mock_answer"
+    __table_args__ = (UniqueConstraint("interview_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="mock_interview.id", index=True)
+    position: int
+    question_id: str = Field(foreign_key="question.id", max_length=120)
+    answer: str = _text()
+    choice: str | None = Field(default=None, max_length=8)
+    flagged: bool = False
+    self_grade: int | None = None
+    time_spent_ms: int = 0
+    saved_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class LabRun(SQLModel, table=True):
+    __tablename__ = "lab_run"
+    id: int | None = Field(default=None, primary_key=True)
+    lab: str = Field(index=True, max_length=80)
+    status: str = Field(default="queued", max_length=16)  # queued | running | done | failed | cancelled
+    reference: bool = False  # shipped with PrepLab, measured on a named GPU
+    device: str = Field(default="", max_length=200)
+    params: dict[str, Any] = _json(default_factory=dict)
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error: str = _text()
+    started_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

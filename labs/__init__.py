@@ -1,0 +1,1 @@
+"""PrepLab labs: runnable PyTorch experiments that emit one JSON result each."""

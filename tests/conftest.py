@@ -1,0 +1,55 @@
+"""Shared fixtures: real SQLite databases in a temporary folder, migrated by Alembic, and the app over them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from app.content.importer import ImportReport
+from app.content.service import import_paths
+from app.db import make_engine, upgrade_database
+from app.main import create_app
+from app.settings import PROJECT_ROOT, Settings
+
+CONTENT = PROJECT_ROOT / "content"
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path / 'preplab.db'}", content_dir=CONTENT)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def import_into(engine: Engine, settings: Settings):  # type: ignore[no-untyped-def]
+    def run(*paths: Path) -> ImportReport:
+        return import_paths(engine, list(paths) or [CONTENT], settings=settings)
+
+    return run
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A private copy of content/ that a test may edit."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target, ignore=shutil.ignore_patterns("sources"))
+    return target
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
