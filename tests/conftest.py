@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,8 @@ from app.settings import PROJECT_ROOT, Settings
 
 CONTENT = PROJECT_ROOT / "content"
 DATA = Path(__file__).parent / "data"
+
+ImportInto = Callable[..., ImportReport]
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def import_into(engine: Engine, settings: Settings):  # type: ignore[no-untyped-def]
+def import_into(engine: Engine, settings: Settings) -> ImportInto:
     def run(*paths: Path) -> ImportReport:
         return import_paths(engine, list(paths) or [CONTENT], settings=settings)
 

@@ -26,14 +26,15 @@ def test_import_then_export_json(tmp_path: Path) -> None:
     exported = preplab("export", "--json", "-o", str(out), db=db, cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     document = json.loads(out.read_text(encoding="utf-8"))
-    assert len(document["questions"]) > 200 and len(document["concepts"]) >= 40
+    assert len(document["questions"]) > 150 and len(document["concepts"]) >= 40
     to_stdout = preplab("export", "--json", db=db, cwd=tmp_path)
     assert json.loads(to_stdout.stdout) == document
 
 
 def test_a_bad_file_exits_2_with_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.md"
-    bad.write_text("---\npreplab: 1\nbank: bad\ntitle: 坏\n---\n\n## 问题\n\n```yaml\nid: x\nkind: open\n```\n",
+    bad.write_text("---\npreplab: 1\nbank: bad\ntitle: 坏\n---\n\n"
+                   "## 问题\n\n```yaml\nid: x\nkind: open\n```\n",
                    encoding="utf-8")
     result = preplab("import", str(bad), db=tmp_path / "cli.db", cwd=tmp_path)
     assert result.returncode == 2

@@ -17,6 +17,10 @@ def convert_documents(documents: Sequence[Path], out_dir: Path, *, concepts_path
     written = []
     for bank in content.banks:
         questions = [question for owner, question in content.questions if owner is bank]
+        for question in questions:
+            # A canonical MCQ needs its 解析; one whose document gave only the letter is flagged for an editor.
+            if question.kind == "mcq" and not question.explanation.strip():
+                question.unanswered = True
         converted = ParsedBank(
             path=out_dir / f"{bank.slug}.md", slug=bank.slug, title=bank.title, questions=questions,
             description=bank.description or f"由 {bank.path.name} 转换 / converted from {bank.path.name}",

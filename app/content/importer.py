@@ -69,7 +69,7 @@ def import_content(*, session: Session, content: Content) -> ImportReport:
 def _upsert_concepts(session: Session, concepts: tuple[CatalogueConcept, ...]) -> None:
     existing = {row.id: row for row in session.exec(select(Concept))}
     for position, concept in enumerate(concepts):
-        values = {
+        values: dict[str, Any] = {
             "name_zh": concept.name_zh, "name_en": concept.name_en, "topic": concept.topic,
             "summary": concept.summary, "aliases": list(concept.aliases), "related": list(concept.related),
             "labs": list(concept.labs), "position": position,
@@ -85,7 +85,7 @@ def _upsert_concepts(session: Session, concepts: tuple[CatalogueConcept, ...]) -
 
 
 def _upsert_bank(session: Session, bank: ParsedBank, position: int) -> None:
-    values = {"title": bank.title, "description": bank.description, "path": bank.path.name,
+    values: dict[str, Any] = {"title": bank.title, "description": bank.description, "path": bank.path.name,
               "canonical": bank.canonical, "position": position}
     row = session.get(Bank, bank.slug)
     if row is None:
@@ -115,14 +115,14 @@ def _upsert_question(
     if row is not None and row.content_hash == digest and not row.retired:
         report.unchanged += 1
         return
-    values = {
+    values: dict[str, Any] = {
         "bank_id": bank.slug, "position": position, "kind": question.kind, "title": question.title,
         "prompt": question.prompt, "answer": question.answer, "explanation": question.explanation,
         "difficulty": question.difficulty, "topic": question.topic, "skill": question.skill,
         "unanswered": question.unanswered, "content_hash": digest,
     }
     if row is None:
-        row = Question(id=question.id, **values)
+        row = Question(id=question.ensure_id(), **values)
         report.added += 1
     else:
         for table in _CHILD_TABLES:

@@ -55,7 +55,10 @@ class _Signature:
 
     @classmethod
     def of(cls, question: ParsedQuestion) -> _Signature:
-        texts = {question.title, question.prompt.split("\n\n")[0]}
+        texts = {question.prompt.split("\n\n")[0]}
+        # A heading that asks the question is another phrasing of it; a label heading ("分布式训练") is not.
+        if question.title.rstrip().endswith(("?", "？", "。")):
+            texts.add(question.title)
         return cls(tuple(_bigrams(similarity_key(text)) for text in texts if text.strip()))
 
     def matches(self, other: _Signature) -> bool:

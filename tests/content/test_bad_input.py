@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.content.bank import ContentError
+from tests.conftest import ImportInto
 
 GOOD = """---
 preplab: 1
@@ -75,7 +76,7 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 
 
 @pytest.fixture
-def banks(tmp_path: Path, import_into) -> Path:  # type: ignore[no-untyped-def]
+def banks(tmp_path: Path, import_into: ImportInto) -> Path:
     folder = tmp_path / "banks"
     folder.mkdir()
     (folder / "a-good.md").write_text(GOOD, encoding="utf-8")
@@ -85,7 +86,7 @@ def banks(tmp_path: Path, import_into) -> Path:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_malformed_bank_names_file_and_line_and_changes_nothing(
-    case: str, banks: Path, engine: Engine, import_into  # type: ignore[no-untyped-def]
+    case: str, banks: Path, engine: Engine, import_into: ImportInto
 ) -> None:
     body, line, words = CASES[case]
     before = _snapshot(engine)
@@ -102,7 +103,7 @@ def test_malformed_bank_names_file_and_line_and_changes_nothing(
     assert _snapshot(engine) == before
 
 
-def test_file_over_10_mb_is_refused_and_changes_nothing(banks: Path, engine: Engine, import_into) -> None:  # type: ignore[no-untyped-def]
+def test_file_over_10_mb_is_refused_and_changes_nothing(banks: Path, engine: Engine, import_into: ImportInto) -> None:
     before = _snapshot(engine)
     big = banks / "b-big.md"
     big.write_text(HEADER + "## 问题\n\n" + "很长的答案。" * (11 * 1024 * 1024 // 18), encoding="utf-8")
@@ -112,7 +113,7 @@ def test_file_over_10_mb_is_refused_and_changes_nothing(banks: Path, engine: Eng
     assert _snapshot(engine) == before
 
 
-def test_duplicate_ids_across_banks_are_refused(banks: Path, engine: Engine, import_into) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_ids_across_banks_are_refused(banks: Path, engine: Engine, import_into: ImportInto) -> None:
     before = _snapshot(engine)
     (banks / "c-copy.md").write_text(GOOD.replace("bank: good", "bank: copy"), encoding="utf-8")
     with pytest.raises(ContentError) as caught:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.content.export import export_document
-from tests.conftest import CONTENT
+from tests.conftest import CONTENT, ImportInto
 
 SEED_000 = "000_19bd2eb347514dbd.txt"
 SEED_001 = "001_df8376fe26b6958d.txt"
@@ -24,7 +25,7 @@ def exported(engine: Engine) -> dict[str, Any]:
 
 
 @pytest.fixture
-def document(engine: Engine, import_into) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def document(engine: Engine, import_into: ImportInto) -> dict[str, Any]:
     import_into(CONTENT)
     return exported(engine)
 
@@ -123,7 +124,7 @@ def test_totals_per_document_and_kind(document: dict[str, Any], capsys: pytest.C
 
 
 def test_importing_the_sources_directly_gives_the_same_questions(
-    engine: Engine, import_into, tmp_path  # type: ignore[no-untyped-def]
+    engine: Engine, import_into: ImportInto, tmp_path: Path
 ) -> None:
     from app.content.service import import_paths
     from app.db import make_engine, upgrade_database

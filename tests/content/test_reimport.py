@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from app.models import Question, ReviewLog
 from app.users import ensure_local_user
+from tests.conftest import ImportInto
 
 
 def _first_open_question(bank: Path) -> tuple[str, str]:
@@ -47,7 +48,10 @@ def _snapshot(engine: Engine) -> dict[str, list[Any]]:
         return {t: sorted(map(tuple, connection.execute(text(f'SELECT * FROM "{t}"'))), key=repr) for t in tables}
 
 
-def test_editing_a_prompt_keeps_the_id_and_the_review_log(engine: Engine, import_into, content_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_editing_a_prompt_keeps_the_id_and_the_review_log(
+    engine: Engine, import_into: ImportInto,
+    content_copy: Path,
+) -> None:
     bank = sorted((content_copy / "banks").glob("*.md"))[0]
     question_id, prompt = _first_open_question(bank)
     import_into(content_copy)
@@ -60,7 +64,10 @@ def test_editing_a_prompt_keeps_the_id_and_the_review_log(engine: Engine, import
     assert _logs(engine, question_id) == [3]
 
 
-def test_deleting_a_question_retires_it_and_keeps_the_review_log(engine: Engine, import_into, content_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_deleting_a_question_retires_it_and_keeps_the_review_log(
+    engine: Engine, import_into: ImportInto,
+    content_copy: Path,
+) -> None:
     bank = sorted((content_copy / "banks").glob("*.md"))[0]
     question_id, _prompt = _first_open_question(bank)
     import_into(content_copy)
@@ -78,7 +85,10 @@ def test_deleting_a_question_retires_it_and_keeps_the_review_log(engine: Engine,
     assert report.restored == 1 and not _question(engine, question_id).retired
 
 
-def test_importing_the_same_content_twice_changes_nothing(engine: Engine, import_into, content_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_importing_the_same_content_twice_changes_nothing(
+    engine: Engine, import_into: ImportInto,
+    content_copy: Path,
+) -> None:
     first = import_into(content_copy)
     before = _snapshot(engine)
     second = import_into(content_copy)

@@ -1,0 +1,276 @@
+"""PrepLab's canonical bank format: one Markdown file per bank; see content/README.md for the format.
+
+A question is an `## ` heading followed by a ```yaml metadata block and `### ` sections. Only lines outside
+fenced code are structural, so answers may quote any Markdown inside code blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.content.bank import (
+    Alternate,
+    Choice,
+    ContentError,
+    ContentWarning,
+    Correction,
+    ParsedBank,
+    ParsedQuestion,
+    read_text_checked,
+)
+from app.content.canonical_meta import (
+    FrontMatter,
+    Metadata,
+    front_matter_end,
+    read_front_matter,
+    read_metadata,
+)
+from app.content.canonical_syntax import (
+    SECTION_LABELS,
+    SOURCE_SEPARATORS,
+    SOURCES_LINE,
+    Fences,
+    ListItem,
+    SyntaxProblem,
+    alternate_ref,
+    check_details,
+    heading_text,
+    is_corrections_marker,
+    list_items,
+    opens_question,
+    scan_fences,
+    section_key,
+    strip_blank_lines,
+)
+from app.content.canonical_write import CHOICE_LINE, default_mcq_answer, render_bank
+
+__all__ = ["is_canonical", "parse_bank", "write_bank"]
+
+
+def is_canonical(text: str) -> bool:
+    """True when the text opens with front matter holding a `preplab:` key (the format's marker)."""
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+    end = front_matter_end(lines)
+    return end is not None and any(line.split(":", 1)[0].strip() == "preplab" for line in lines[1:end])
+
+
+def write_bank(bank: ParsedBank) -> str:
+    """The bank as canonical Markdown; raises ValueError for anything parse_bank would not read back."""
+    text = render_bank(bank)
+    try:
+        parse_bank(bank.path, text)
+    except ContentError as exc:
+        # The error's line is in text that was never saved, so name the question instead.
+        before = text.split("\n")[: exc.line or 0]
+        heading = next((line for line in reversed(before) if line.startswith("## ")), "front matter")
+        raise ValueError(f"{bank.path}「{heading.removeprefix('## ')}」: {exc.problem}") from exc
+    return text
+
+
+@dataclass
+class _Doc:
+    path: Path
+    lines: list[str]
+    fences: Fences
+
+    def error(self, index: int, problem: str) -> ContentError:
+        return ContentError(self.path, index + 1, problem)
+
+    def fenced(self, index: int) -> bool:
+        return index in self.fences.fenced
+
+
+@dataclass
+class _Section:
+    key: str
+    marker: int  # 0-based line of the `###` heading; the body is the lines after it up to `end`
+    end: int
+
+
+def parse_bank(path: Path, text: str | None = None) -> ParsedBank:
+    """Read one canonical bank; raise ContentError naming the file and line of the first problem."""
+    if text is None:
+        text = read_text_checked(path)
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    front, body_start = read_front_matter(path, lines)
+    try:
+        fences = scan_fences(lines, body_start)
+        check_details(lines, fences, body_start)
+    except SyntaxProblem as problem:
+        raise ContentError(path, problem.index + 1, problem.message) from None
+    doc = _Doc(path, lines, fences)
+    starts = _question_starts(doc, body_start)
+    bank = _new_bank(path, front, doc, body_start, starts[0] if starts else len(lines))
+    seen: set[str] = set()
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(lines)
+        question = _read_question(doc, start, end, bank.warnings)
+        if question.id in seen:
+            raise doc.error(start, f"题目 id 重复：{question.id} / duplicate question id")
+        seen.add(question.id or "")
+        bank.questions.append(question)
+    return bank
+
+
+def _new_bank(path: Path, front: FrontMatter, doc: _Doc, body_start: int, first_question: int) -> ParsedBank:
+    # Text before the first question is the bank's introduction; it only stands in for a missing description.
+    description = front.description or strip_blank_lines(doc.lines[body_start:first_question])
+    return ParsedBank(path=path, slug=front.bank, title=front.title, description=description, canonical=True)
+
+
+def _question_starts(doc: _Doc, body_start: int) -> list[int]:
+    """Lines of `## ` headings directly followed by a yaml block; other H2s may only appear in the intro."""
+    starts: list[int] = []
+    for index in range(body_start, len(doc.lines)):
+        if opens_question(doc.lines, index, doc.fences):
+            starts.append(index)
+        elif starts and not doc.fenced(index) and heading_text(doc.lines[index], 2) is not None:
+            # Otherwise a mistyped heading would silently fold a question into the previous answer.
+            raise doc.error(index, "标题后缺少 yaml 元数据块 / heading without a yaml metadata block")
+    return starts
+
+
+def _read_question(doc: _Doc, start: int, end: int, warnings: list[ContentWarning]) -> ParsedQuestion:
+    title = heading_text(doc.lines[start], 2)
+    if not title:
+        raise doc.error(start, "题目标题为空 / empty question title")
+    fence = next(i for i in range(start + 1, end) if doc.lines[i].strip())
+    close = doc.fences.close_of[fence]
+    meta = read_metadata(doc.path, doc.lines, fence, close, start)
+    sections = _split_sections(doc, close + 1, end)
+    question = ParsedQuestion(
+        kind=meta.kind, title=title, prompt=_text(doc, sections.get("prompt")) or title, answer="",
+        file=str(doc.path), line=start + 1, id=meta.id, explanation=_text(doc, sections.get("explanation")),
+        difficulty=meta.difficulty, topic=meta.topic, skill=meta.skill, concepts=meta.concepts,
+        sources=meta.sources,
+    )
+    question.key_points = [item.text for item in _items(doc, sections.get("key_points")) if item.text]
+    question.corrections = _corrections(doc, sections.get("corrections"))
+    question.alternates = _alternates(doc, sections.get("alternates"))
+    options = sections.get("options")
+    question.choices = _choices(doc, options) if options else []
+    question.answer = _text(doc, sections.get("answer"))
+    _check_answers(doc, question, sections, meta)
+    if question.unanswered:
+        warnings.append(ContentWarning(question.file, question.line, "题目尚无答案 / no answer yet"))
+    elif meta.unanswered:
+        warnings.append(ContentWarning(question.file, question.line,
+                                       "已有答案，可删除 unanswered / answered: remove `unanswered`"))
+    return question
+
+
+def _split_sections(doc: _Doc, start: int, end: int) -> dict[str, _Section]:
+    sections: dict[str, _Section] = {}
+    current: _Section | None = None
+    for index in range(start, end):
+        key = None if doc.fenced(index) else section_key(doc.lines[index])
+        if key is None:
+            if current is None and doc.lines[index].strip():
+                raise doc.error(index, "元数据块后应是 ### 小节 / expected a ### section after the metadata")
+            continue
+        if key in sections:
+            raise doc.error(index, f"小节重复：{SECTION_LABELS[key]} / duplicate section")
+        if current:
+            current.end = index
+        current = sections[key] = _Section(key, index, end)
+    return sections
+
+
+def _text(doc: _Doc, section: _Section | None) -> str:
+    return strip_blank_lines(doc.lines[section.marker + 1 : section.end]) if section else ""
+
+
+def _items(doc: _Doc, section: _Section | None) -> list[ListItem]:
+    if section is None:
+        return []
+    try:
+        return list_items(doc.lines, section.marker + 1, section.end, doc.fences)
+    except SyntaxProblem as problem:
+        raise doc.error(problem.index, problem.message) from None
+
+
+def _corrections(doc: _Doc, section: _Section | None) -> list[Correction]:
+    corrections = []
+    for item in _items(doc, section):
+        kept, sources = [item.first], []
+        for line in item.more:
+            match = SOURCES_LINE.match(line.strip())
+            if match:
+                sources += [s.strip() for s in SOURCE_SEPARATORS.split(match[1]) if s.strip()]
+            else:
+                kept.append(line)
+        text = strip_blank_lines(kept)
+        if not text:
+            raise doc.error(item.index, "勘误内容为空 / empty correction")
+        corrections.append(Correction(text=text, sources=sources))
+    return corrections
+
+
+def _alternates(doc: _Doc, section: _Section | None) -> list[Alternate]:
+    if section is None:
+        return []
+    body = range(section.marker + 1, section.end)
+    heads = [i for i in body if not doc.fenced(i) and alternate_ref(doc.lines[i])]
+    stray = next((i for i in range(section.marker + 1, heads[0] if heads else section.end)
+                  if doc.lines[i].strip()), None)
+    if stray is not None:
+        raise doc.error(stray, "其他答案须以 #### 文档:行号 开头 / alternates start with #### DOCUMENT:LINE")
+    alternates = []
+    for number, head in enumerate(heads):
+        end = heads[number + 1] if number + 1 < len(heads) else section.end
+        marker = next((i for i in range(head + 1, end) if not doc.fenced(i)
+                       and is_corrections_marker(doc.lines[i])), end)
+        answer = strip_blank_lines(doc.lines[head + 1 : marker])
+        if not answer:
+            raise doc.error(head, "其他答案为空 / empty alternate answer")
+        corrections = _corrections(doc, _Section("corrections", marker, end)) if marker < end else []
+        ref = alternate_ref(doc.lines[head])
+        assert ref is not None  # heads were chosen by alternate_ref
+        alternates.append(Alternate(answer=answer, source=ref, corrections=corrections))
+    return alternates
+
+
+def _choices(doc: _Doc, section: _Section) -> list[Choice]:
+    choices: list[Choice] = []
+    for item in _items(doc, section):
+        match = CHOICE_LINE.match(item.first)
+        if not match:
+            raise doc.error(item.index, "选项应写成 - [ ] A. 文本 / options must look like - [ ] A. text")
+        label = match["label"] or chr(ord("A") + len(choices))
+        text = strip_blank_lines([match["text"], *item.more])
+        if not text:
+            raise doc.error(item.index, "选项内容为空 / empty option")
+        if any(choice.label == label for choice in choices):
+            raise doc.error(item.index, f"选项标签重复：{label} / duplicate option label")
+        choices.append(Choice(label=label, text=text, correct=match["mark"] != " "))
+    return choices
+
+
+def _check_answers(
+    doc: _Doc, question: ParsedQuestion, sections: dict[str, _Section], meta: Metadata
+) -> None:
+    """Every question must be answerable unless its metadata says `unanswered: true`."""
+    options = sections.get("options")
+    where = options.marker if options else question.line - 1
+    correct = [choice for choice in question.choices if choice.correct]
+    if question.kind != "mcq":
+        if options:
+            raise doc.error(options.marker, "只有选择题可以有选项 / only mcq questions have options")
+        missing = not question.answer
+        required = sections.get("answer")
+        problem = "答案为空 / empty answer"
+    else:
+        if len(question.choices) < 2:
+            raise doc.error(where, "选择题至少需要两个选项 / an MCQ needs at least two options")
+        if len(correct) > 1:
+            raise doc.error(where, "选择题有多个正确选项 / MCQ has more than one correct option")
+        if not correct and not meta.unanswered:
+            raise doc.error(where, "选择题没有正确选项 / MCQ has no correct option")
+        question.answer = question.answer or (default_mcq_answer(correct[0]) if correct else "")
+        missing = not correct or not question.explanation
+        required = sections.get("explanation")
+        problem = "选择题的解析为空 / MCQ explanation is empty"
+    if missing and not meta.unanswered:
+        raise doc.error(required.marker if required else question.line - 1, problem)
+    question.unanswered = missing
