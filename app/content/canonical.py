@@ -263,11 +263,12 @@ def _check_answers(
     else:
         if len(question.choices) < 2:
             raise doc.error(where, "选择题至少需要两个选项 / an MCQ needs at least two options")
-        if len(correct) > 1:
-            raise doc.error(where, "选择题有多个正确选项 / MCQ has more than one correct option")
+        if len(correct) > 1 and not meta.multiple:
+            raise doc.error(where, "选择题有多个正确选项（多选题请在元数据中写 multiple: true）"
+                                   " / MCQ has more than one correct option (add `multiple: true` for multi-select)")
         if not correct and not meta.unanswered:
             raise doc.error(where, "选择题没有正确选项 / MCQ has no correct option")
-        question.answer = question.answer or (default_mcq_answer(correct[0]) if correct else "")
+        question.answer = question.answer or default_mcq_answer(correct)
         missing = not correct or not question.explanation
         required = sections.get("explanation")
         problem = "选择题的解析为空 / MCQ explanation is empty"

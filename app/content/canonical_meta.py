@@ -19,7 +19,7 @@ FORMAT_VERSION = 1
 SLUG = re.compile(r"[a-z0-9-]+")
 QUESTION_ID = re.compile(r"[A-Za-z0-9_.-]+")
 FRONT_MATTER_KEYS = ("preplab", "bank", "title", "description", "documents")
-METADATA_KEYS = ("id", "kind", "difficulty", "topic", "skill", "concepts", "sources", "unanswered")
+METADATA_KEYS = ("id", "kind", "difficulty", "topic", "skill", "concepts", "sources", "multiple", "unanswered")
 
 
 @dataclass
@@ -39,6 +39,7 @@ class Metadata:
     skill: str | None = None
     concepts: list[str] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
+    multiple: bool = False  # a multi-select MCQ: more than one option is correct
     unanswered: bool = False
 
 
@@ -131,13 +132,14 @@ def read_metadata(path: Path, lines: list[str], fence: int, close: int, heading:
     if kind not in KINDS:
         raise meta.error("kind" if "kind" in meta.data else None,
                          f"kind 须为 {' | '.join(KINDS)}：{kind!r} / kind must be one of {', '.join(KINDS)}")
-    unanswered = meta.data.get("unanswered", False)
-    if not isinstance(unanswered, bool):
-        raise meta.error("unanswered", "unanswered 须为 true 或 false / unanswered must be true or false")
+    flags = {key: meta.data.get(key, False) for key in ("multiple", "unanswered")}
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            raise meta.error(key, f"{key} 须为 true 或 false / {key} must be true or false")
     return Metadata(
         id=question_id, kind=kind, difficulty=_difficulty(meta), topic=meta.optional_text("topic"),
         skill=meta.optional_text("skill"), concepts=meta.text_list("concepts"), sources=_sources(meta),
-        unanswered=unanswered,
+        multiple=flags["multiple"], unanswered=flags["unanswered"],
     )
 
 

@@ -34,9 +34,9 @@ CHOICE_LINE = re.compile(r"^\[(?P<mark>[ xX])\][ \t]+(?:(?P<label>[A-Za-z])[.．
 _LABEL = re.compile(r"[A-Za-z]")
 
 
-def default_mcq_answer(choice: Choice) -> str:
-    """The answer an MCQ gets when its 答案 section is left out: the correct option, as `B. text`."""
-    return f"{choice.label}. {choice.text}"
+def default_mcq_answer(correct: list[Choice]) -> str:
+    """The answer an MCQ gets when its 答案 section is left out: the correct option(s), as `B. text`."""
+    return "\n\n".join(f"{choice.label}. {choice.text}" for choice in correct)
 
 
 def render_bank(bank: ParsedBank) -> str:
@@ -94,7 +94,7 @@ def _question(question: ParsedQuestion, question_id: str) -> str:
         blocks.append(_section("options", "\n".join(_choice(choice) for choice in question.choices)))
     answer = _body(question.answer, "answer")
     correct = [choice for choice in question.choices if choice.correct]
-    implied = question.kind == "mcq" and len(correct) == 1 and answer == default_mcq_answer(correct[0])
+    implied = question.kind == "mcq" and bool(correct) and answer == default_mcq_answer(correct)
     if answer and not implied:
         blocks.append(_section("answer", answer))
     explanation = _body(question.explanation, "explanation")
@@ -127,6 +127,8 @@ def _metadata(question: ParsedQuestion, question_id: str) -> str:
     if question.sources:
         lines.append("sources:")
         lines += [f"  - {_scalar(str(ref))}" for ref in question.sources]
+    if question.kind == "mcq" and sum(choice.correct for choice in question.choices) > 1:
+        lines.append("multiple: true")
     if question.unanswered:
         lines.append("unanswered: true")
     return "```yaml\n" + "\n".join(lines) + "\n```"

@@ -229,6 +229,16 @@ def test_mcq_with_two_correct_options() -> None:
     assert_error(HEAD + mcq("- [x] A. 一\n- [x] B. 二"), 14, "多个正确选项")
 
 
+def test_multi_select_mcq_declares_multiple_and_round_trips() -> None:
+    bank = parse(HEAD + mcq("- [x] A. 一\n- [ ] B. 二\n- [x] C. 三", meta="id: q-m\nkind: mcq\nmultiple: true"))
+    (question,) = bank.questions
+    assert [c.label for c in question.choices if c.correct] == ["A", "C"]
+    assert question.answer == "A. 一\n\nC. 三"
+    written = write_bank(bank)
+    assert "multiple: true" in written and "### 答案" not in written
+    assert without_lines(parse(written)) == without_lines(bank)
+
+
 def test_mcq_with_one_option() -> None:
     assert_error(HEAD + mcq("- [x] A. 一"), 14, "至少需要两个选项")
 
