@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 APP_STAMP := $(VENV)/.app-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test bench lint import serve clean
+.PHONY: run test bench lint import serve clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,15 @@ bench: $(DEV_STAMP)  ## benchmarks: figures printed as ratios to a baseline meas
 
 clean:
 	rm -rf $(VENV) preplab.db preplab.db-wal preplab.db-shm
+
+HTMX_VERSION := 2.0.11
+KATEX_VERSION := 0.19.1
+vendor:  ## refresh static/vendor/ from the npm registry (htmx, KaTeX)
+	rm -rf .vendor-tmp && mkdir -p .vendor-tmp static/vendor/htmx static/vendor/katex/fonts
+	cd .vendor-tmp && npm pack --silent htmx.org@$(HTMX_VERSION) katex@$(KATEX_VERSION) >/dev/null \
+		&& for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar xzf "$$f" -C "$${f%.tgz}"; done
+	cp .vendor-tmp/htmx.org-$(HTMX_VERSION)/package/dist/htmx.min.js static/vendor/htmx/
+	cp .vendor-tmp/katex-$(KATEX_VERSION)/package/dist/katex.min.js .vendor-tmp/katex-$(KATEX_VERSION)/package/dist/katex.min.css \
+		.vendor-tmp/katex-$(KATEX_VERSION)/package/dist/contrib/auto-render.min.js static/vendor/katex/
+	cp .vendor-tmp/katex-$(KATEX_VERSION)/package/dist/fonts/*.woff2 static/vendor/katex/fonts/
+	rm -rf .vendor-tmp

@@ -41,6 +41,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SEARCH_TABLE = "question_search"
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic leaves the FTS5 search index (a virtual table and its shadow tables) to its own migration."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_TABLE))
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))

@@ -1,13 +1,15 @@
-"""Request-scoped dependencies: the database session and the app's settings."""
+"""Request-scoped dependencies: the database session, the app's settings and the viewer (user + preferences)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from app.models import UserSettings
 from app.settings import Settings
 
 
@@ -21,5 +23,26 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking, and how they like to see things; every page and service call gets one."""
+
+    user_id: int
+    lang: str = "zh"
+    theme: str = "auto"
+    daily_new_limit: int = 20
+    desired_retention: float = 0.9
+
+
+def get_viewer(request: Request, session: Annotated[Session, Depends(get_session)]) -> Viewer:
+    user_id: int = request.app.state.local_user_id
+    prefs = session.get(UserSettings, user_id)
+    if prefs is None:
+        return Viewer(user_id=user_id)
+    return Viewer(user_id=user_id, lang=prefs.language, theme=prefs.theme,
+                  daily_new_limit=prefs.daily_new_limit, desired_retention=prefs.desired_retention)
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]

@@ -6,15 +6,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.content.bank import ContentError
 from app.db import make_engine, session_scope, upgrade_database
 from app.home.routes import router as home_router
+from app.preferences.routes import router as preferences_router
+from app.quiz.routes import router as quiz_router
+from app.review.routes import router as review_router
+from app.search.routes import router as search_router
+from app.study.routes import router as study_router
 from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.templating import templates
+from app.deps import Viewer
+from app.templating import render
 from app.users import ensure_local_user
 
 
@@ -26,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         upgrade_database(engine)
         with session_scope(engine) as session:
-            ensure_local_user(session=session, name=settings.default_user)
+            app.state.local_user_id = ensure_local_user(session=session, name=settings.default_user).id
         yield
         engine.dispose()
 
@@ -34,7 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
-    app.include_router(home_router)
+    for router in (home_router, study_router, review_router, quiz_router, search_router, preferences_router):
+        app.include_router(router)
     _install_error_handlers(app)
     return app
 
@@ -56,7 +63,5 @@ def _install_error_handlers(app: FastAPI) -> None:
 def _error_response(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
-    page = templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message, "lang": "zh"}, status_code=status
-    )
-    return HTMLResponse(page.body, status_code=status)
+    viewer = Viewer(user_id=getattr(request.app.state, "local_user_id", 0) or 0)
+    return render(request, viewer, "error.html", {"status": status, "message": message}, status_code=status)

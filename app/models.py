@@ -150,7 +150,10 @@ class ReviewLog(SQLModel, table=True):
     """One grade, written in the same transaction as the card state it produced."""
 
     __tablename__ = "review_log"
-    __table_args__ = (Index("ix_review_log_user_time", "user_id", "reviewed_at"),)
+    __table_args__ = (
+        Index("ix_review_log_user_time", "user_id", "reviewed_at"),
+        Index("ux_review_log_idempotency_key", "idempotency_key", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id")
     question_id: str = Field(foreign_key="question.id", index=True, max_length=120)
@@ -159,6 +162,48 @@ class ReviewLog(SQLModel, table=True):
     duration_ms: int | None = None
     origin: str = Field(default="review", max_length=16)  # review | quiz | mock
     card_before: dict[str, Any] = _json(default_factory=dict)
+    # Whether this outcome moved the FSRS schedule (quizzing ahead of a due date does not).
+    scheduled: bool = True
+    # One grade of one card version: "{user}:{question}:{reps}"; a double submit hits the unique index.
+    idempotency_key: str | None = Field(default=None, max_length=200)
+
+
+class UserSettings(SQLModel, table=True):
+    """A learner's preferences and fitted FSRS parameters."""
+
+    __tablename__ = "user_settings"
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    daily_new_limit: int = 20
+    desired_retention: float = 0.9
+    language: str = Field(default="zh", max_length=8)  # zh | en
+    theme: str = Field(default="auto", max_length=8)  # auto | light | dark
+    fsrs_parameters: list[float] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+class QuizSession(SQLModel, table=True):
+    __tablename__ = "quiz_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    settings: dict[str, Any] = _json(default_factory=dict)
+    question_ids: list[str] = _json()
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class QuizAnswer(SQLModel, table=True):
+    __tablename__ = "quiz_answer"
+    __table_args__ = (UniqueConstraint("quiz_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    quiz_id: int = Field(foreign_key="quiz_session.id", index=True)
+    position: int
+    question_id: str = Field(foreign_key="question.id", max_length=120)
+    choice: str | None = Field(default=None, max_length=16)
+    answer: str = _text()
+    key_points_covered: list[int] = _json()
+    correct: bool | None = None
+    self_grade: int | None = None  # 1-4 for open and code questions
+    answered_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
 
 
 class Note(SQLModel, table=True):

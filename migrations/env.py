@@ -7,6 +7,7 @@ from sqlalchemy import Connection, engine_from_config, pool
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from app.db import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -16,6 +17,7 @@ def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=True,  # SQLite cannot ALTER most columns in place
         compare_type=True,
     )

@@ -8,11 +8,12 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
+from app.db import include_object
 
 EXPECTED_TABLES = {
     "user", "bank", "question", "question_source", "choice", "key_point", "alternate", "correction",
     "concept", "question_concept", "review_card", "review_log", "note", "bookmark", "mock_interview",
-    "mock_answer", "lab_run",
+    "mock_answer", "lab_run", "user_settings", "quiz_session", "quiz_answer", "question_search",
 }
 
 
@@ -24,7 +25,9 @@ def test_upgrade_builds_every_table(engine: Engine) -> None:
 
 def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         assert compare_metadata(context, SQLModel.metadata) == []
 
 
@@ -39,4 +42,4 @@ def test_upgrade_twice_is_harmless(engine: Engine) -> None:
 
     upgrade_database(engine)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"

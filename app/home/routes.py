@@ -6,20 +6,19 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from starlette.responses import Response
 
 from app.content.service import bank_summaries
-from app.deps import SessionDep
-from app.templating import templates
+from app.deps import SessionDep, ViewerDep
+from app.templating import render
 
 router = APIRouter()
 
 
-@router.get("/", response_class=HTMLResponse, name="home")
-def home(request: Request, session: SessionDep) -> HTMLResponse:
+@router.get("/", name="home")
+def home(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     """List the banks with their question counts by kind."""
-    banks = bank_summaries(session=session)
-    return templates.TemplateResponse(request, "home/index.html", {"banks": banks, "lang": "zh"})
+    return render(request, viewer, "home/index.html", {"banks": bank_summaries(session=session)})
 
 
 @router.get("/api/banks", name="api_banks")

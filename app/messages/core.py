@@ -1,8 +1,6 @@
-"""Text for people: one catalogue, Chinese first, English second."""
+"""Core interface text (layout, home, errors): Chinese first, English second."""
 
 from __future__ import annotations
-
-LANGUAGES = ("zh", "en")
 
 MESSAGES: dict[str, dict[str, str]] = {
     "app.name": {"zh": "PrepLab 面试备考", "en": "PrepLab"},
@@ -11,6 +9,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "LLM-training interview prep: knowledge base, spaced repetition, mock interviews, GPU labs",
     },
     "nav.home": {"zh": "首页", "en": "Home"},
+    "nav.dashboard": {"zh": "学习概览", "en": "Dashboard"},
+    "nav.browse": {"zh": "知识库", "en": "Browse"},
+    "nav.review": {"zh": "复习", "en": "Review"},
+    "nav.quiz": {"zh": "测验", "en": "Quiz"},
+    "nav.search": {"zh": "搜索", "en": "Search"},
+    "nav.settings": {"zh": "设置", "en": "Settings"},
+    "nav.skip": {"zh": "跳到正文", "en": "Skip to content"},
+    "theme.toggle": {"zh": "切换明暗主题", "en": "Toggle light/dark theme"},
+    "lang.switch": {"zh": "English", "en": "中文"},
     "home.banks": {"zh": "题库", "en": "Question banks"},
     "home.empty": {
         "zh": "还没有导入题库。运行 `preplab import` 导入 content/ 中的题库。",
@@ -26,11 +33,3 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.title": {"zh": "出错了", "en": "Something went wrong"},
     "error.not_found": {"zh": "页面不存在", "en": "Page not found"},
 }
-
-
-def translate(key: str, lang: str = "zh", **values: object) -> str:
-    entry = MESSAGES.get(key)
-    if entry is None:
-        return key
-    text = entry.get(lang) or entry["zh"]
-    return text.format(**values) if values else text

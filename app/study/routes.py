@@ -1,0 +1,7 @@
+"""Routes of the study feature."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,90 @@
+"""Run PrepLab as a real server process for tests: its own SQLite file, a free loopback port, kill -9 on demand."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.content.service import import_paths
+from app.db import make_engine, upgrade_database
+from app.settings import PROJECT_ROOT, Settings
+
+CONTENT = PROJECT_ROOT / "content"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def imported_database(path: Path) -> Path:
+    """A database file holding all of content/, built once and copied by each server that needs one."""
+    if not path.exists():
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade_database(engine)
+        import_paths(engine, [CONTENT], settings=Settings(content_dir=CONTENT))
+        with engine.connect() as connection:  # fold the WAL into the file so a plain copy is complete
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+    return path
+
+
+@dataclass
+class LiveServer:
+    database: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> LiveServer:
+        env = {**os.environ, "PREPLAB_DATABASE_URL": f"sqlite:///{self.database}",
+               "PREPLAB_CONTENT_DIR": str(CONTENT)}
+        self.log = self.database.with_suffix(".log")
+        with self.log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+                cwd=self.database.parent, env=env, stdout=sink, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text(errors='replace')}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/banks", timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start in {timeout}s:\n{self.log.read_text(errors='replace')}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flushing — what a crash or power cut looks like to the database."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def new_server(folder: Path, template: Path) -> LiveServer:
+    database = folder / "live.db"
+    shutil.copyfile(template, database)
+    return LiveServer(database=database).start()
