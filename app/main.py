@@ -12,14 +12,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.content.bank import ContentError
 from app.db import make_engine, session_scope, upgrade_database
+from app.deps import Viewer
 from app.home.routes import router as home_router
 from app.preferences.routes import router as preferences_router
 from app.quiz.routes import router as quiz_router
 from app.review.routes import router as review_router
 from app.search.routes import router as search_router
-from app.study.routes import router as study_router
 from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.deps import Viewer
+from app.study.routes import router as study_router
 from app.templating import render
 from app.users import ensure_local_user
 

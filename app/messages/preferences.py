@@ -3,7 +3,9 @@
 MESSAGES: dict[str, dict[str, str]] = {
     "settings.title": {"zh": "设置", "en": "Settings"},
     "settings.daily_new_limit": {"zh": "每日新卡上限", "en": "New cards per day"},
-    "settings.daily_new_limit_help": {"zh": "每天最多引入多少道没学过的题。", "en": "How many unseen questions to introduce each day."},
+    "settings.daily_new_limit_help": {
+        "zh": "每天最多引入多少道没学过的题。", "en": "How many unseen questions to introduce each day.",
+    },
     "settings.desired_retention": {"zh": "目标记忆保持率", "en": "Desired retention"},
     "settings.desired_retention_help": {
         "zh": "FSRS 据此安排间隔：越高复习越频繁（0.70–0.99，推荐 0.90）。",
