@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.bench.import_speed import main
+from tests.bench import import_speed, search_latency, web_throughput
 
 if __name__ == "__main__":
-    main()
+    import_speed.main()
+    print()
+    search_latency.main()
+    print()
+    web_throughput.main()
