@@ -52,7 +52,7 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", database_url)
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))  # configparser interpolation
     return config
 
 

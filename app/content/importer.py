@@ -26,6 +26,7 @@ from app.models import (
     QuestionSource,
     utcnow,
 )
+from app.search.index import rebuild_index
 
 _CHILD_TABLES: tuple[Any, ...] = (Correction, Alternate, Choice, KeyPoint, QuestionSource, QuestionConcept)
 
@@ -62,6 +63,7 @@ def import_content(*, session: Session, content: Content) -> ImportReport:
             row.retired, row.retired_at = True, utcnow()
             session.add(row)
             report.retired += 1
+    rebuild_index(session)  # the search index changes in the same transaction as the questions
     session.flush()
     return report
 
