@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.content.bank import ContentError
 from app.db import make_engine, session_scope, upgrade_database
 from app.deps import Viewer
-from app.home.routes import router as home_router
 from app.preferences.routes import router as preferences_router
 from app.quiz.routes import router as quiz_router
 from app.review.routes import router as review_router
@@ -40,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
-    for router in (home_router, study_router, review_router, quiz_router, search_router, preferences_router):
+    for router in (study_router, review_router, quiz_router, search_router, preferences_router):
         app.include_router(router)
     _install_error_handlers(app)
     return app

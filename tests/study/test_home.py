@@ -1,4 +1,4 @@
-"""The home page lists the banks and their counts; its JSON twin says the same."""
+"""The dashboard (home page) lists the banks and their counts; /api/banks says the same."""
 
 from __future__ import annotations
 
