@@ -1,4 +1,4 @@
-"""The `preplab` command: serve, migrate, import, export and convert."""
+"""The `preplab` command: serve, migrate, import, export, convert and srs (spaced-repetition tools)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("documents", nargs="+", type=Path, metavar="DOC")
     convert.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
     convert.set_defaults(handler=_convert)
+
+    srs = commands.add_parser("srs", help="间隔复习（FSRS）/ spaced repetition (FSRS)")
+    srs_commands = srs.add_subparsers(required=True, metavar="ACTION")
+    optimize = srs_commands.add_parser("optimize", help="用复习记录拟合 FSRS 参数 / fit FSRS parameters")
+    optimize.add_argument("--user", help="learner name (default: PREPLAB_DEFAULT_USER)")
+    optimize.set_defaults(handler=_srs_optimize)
     return parser
 
 
@@ -114,6 +120,30 @@ def _convert(args: argparse.Namespace, settings: Settings) -> int:
     written = convert_documents(args.documents, args.output, concepts_path=settings.content_dir / "concepts.yaml")
     for path in written:
         print(path)  # noqa: T201
+    return 0
+
+
+def _srs_optimize(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlmodel import Session
+
+    from app.review.optimize import MIN_REVIEWS, optimize_parameters
+    from app.users import ensure_local_user
+
+    with Session(_engine(settings)) as session:
+        user_id = ensure_local_user(session=session, name=args.user or settings.default_user).id
+        assert user_id is not None
+        outcome = optimize_parameters(session=session, user_id=user_id)
+    if outcome.parameters is None:
+        print(  # noqa: T201
+            f"复习记录不足：FSRS 优化器需要至少 {MIN_REVIEWS} 次跨天复习，"
+            f"现有 {outcome.countable} 次，还差 {outcome.needed} 次。\n"
+            f"not enough reviews: the FSRS optimizer needs {MIN_REVIEWS} reviews made on a later day than the card's "
+            f"previous one; you have {outcome.countable}, {outcome.needed} more needed."
+        )
+        return 1
+    print(f"已用 {outcome.logs} 条复习记录（{outcome.countable} 次跨天复习）拟合并保存 FSRS 参数 / "  # noqa: T201
+          f"fitted and saved FSRS parameters from {outcome.logs} reviews:")
+    print(", ".join(f"{value:.4f}" for value in outcome.parameters))  # noqa: T201
     return 0
 
 

@@ -1,7 +1,181 @@
-"""Routes of the review feature."""
+"""Review pages and their JSON twins: the session page, grading (HTMX fragment or form + redirect), undo."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from app.clock import learner_zone, utcnow
+from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
+from app.messages import translate
+from app.review.errors import RATING_KEYS, GradeConflict, ReviewError
+from app.review.scheduling import interval_text
+from app.review.screen import ReviewScreen, review_screen, screen_json
+from app.review.service import GradeResult, grade, undo_last
+from app.settings import Settings
+from app.templating import is_htmx, render
 
 router = APIRouter()
+
+MAX_DURATION = timedelta(hours=2)  # a card left open over lunch is not two hours of recall
+
+
+class GradeIn(BaseModel):
+    """A grade from an API client; `reps` is the card version that was shown (default: the current one)."""
+
+    rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
+    reps: int | None = Field(default=None, ge=0, description="the card version shown (ReviewCard.reps; 0 when new)")
+    duration_ms: int | None = Field(default=None, ge=0, description="time from showing the card to the grade")
+
+
+def _zone(settings: Settings) -> tzinfo:
+    return learner_zone(settings.timezone)
+
+
+def _screen(session: SessionDep, viewer: Viewer, settings: Settings, concept: str | None,
+            prefer: str | None = None) -> ReviewScreen:
+    return review_screen(session=session, user_id=viewer.user_id, daily_new_limit=viewer.daily_new_limit,
+                         desired_retention=viewer.desired_retention, zone=_zone(settings), lang=viewer.lang,
+                         concept=concept or None, prefer=prefer)
+
+
+def _when(moment: datetime, zone: tzinfo, lang: str) -> str:
+    local, today = moment.astimezone(zone), utcnow().astimezone(zone).date()
+    if local.date() == today:
+        return local.strftime("%H:%M")
+    return local.strftime("%m月%d日 %H:%M" if lang == "zh" else "%b %d, %H:%M")
+
+
+def _page(request: Request, viewer: Viewer, settings: Settings, screen: ReviewScreen, *, fragment: bool,
+          notice: str = "", error: bool = False, status_code: int = 200) -> Response:
+    context = {"screen": screen, "active": "review", "notice": notice, "notice_error": error,
+               "next_due_text": _when(screen.next_due, _zone(settings), viewer.lang) if screen.next_due else ""}
+    name = "review/_session.html" if fragment else "review/index.html"
+    return render(request, viewer, name, context, status_code=status_code)
+
+
+def _fragment_wanted(request: Request) -> bool:
+    return is_htmx(request) and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def _back_to_review(concept: str | None, card: str | None = None) -> Response:
+    query = urlencode({key: value for key, value in (("concept", concept), ("card", card)) if value})
+    return RedirectResponse("/review" + (f"?{query}" if query else ""), status_code=303)
+
+
+def _duration(duration_ms: str, shown_at: str) -> int | None:
+    """The page's own timing (JS); without JS, the time since the server showed the card."""
+    if duration_ms.strip().isdigit():
+        return int(duration_ms)
+    try:
+        shown = datetime.fromisoformat(shown_at)
+    except ValueError:
+        return None
+    elapsed = utcnow() - (shown if shown.tzinfo else shown.replace(tzinfo=UTC))
+    return int(elapsed.total_seconds() * 1000) if timedelta(0) <= elapsed <= MAX_DURATION else None
+
+
+def _graded_notice(result: GradeResult, lang: str) -> str:
+    return translate("review.graded", lang, rating=translate(RATING_KEYS[result.rating], lang),
+                     interval=interval_text(timedelta(seconds=result.interval_seconds), lang))
+
+
+@router.get("/review", name="review")
+def review_page(request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
+                concept: str | None = None, card: str | None = None) -> Response:
+    """The review session: the next card, Space shows the answer, 1–4 grade, U undoes."""
+    screen = _screen(session, viewer, settings, concept, prefer=card)
+    return _page(request, viewer, settings, screen, fragment=_fragment_wanted(request))
+
+
+@router.post("/review/undo", name="review_undo")
+def review_undo(request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
+                concept: Annotated[str, Form()] = "") -> Response:
+    """Take back the latest grade and show that card again."""
+    try:
+        undone = undo_last(session=session, user_id=viewer.user_id)
+    except ReviewError as error:
+        return _review_error(request, session, viewer, settings, concept, error)
+    if not is_htmx(request):
+        return _back_to_review(concept, undone.question_id)
+    screen = _screen(session, viewer, settings, concept, prefer=undone.question_id)
+    title = screen.item.question.title if screen.item else undone.question_id
+    notice = translate("review.undone", viewer.lang, title=title,
+                       rating=translate(RATING_KEYS[undone.rating], viewer.lang))
+    return _page(request, viewer, settings, screen, fragment=True, notice=notice)
+
+
+@router.post("/review/{question_id}", name="review_grade")
+def review_grade(
+    request: Request, question_id: str, session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
+    rating: Annotated[int, Form(ge=1, le=4)], reps: Annotated[int, Form(ge=0)],
+    duration_ms: Annotated[str, Form()] = "", shown_at: Annotated[str, Form()] = "",
+    concept: Annotated[str, Form()] = "",
+) -> Response:
+    """Grade the shown card (the form's version) and show the next one."""
+    try:
+        result = grade(session=session, user_id=viewer.user_id, question_id=question_id, rating=rating,
+                       expected_reps=reps, duration_ms=_duration(duration_ms, shown_at),
+                       desired_retention=viewer.desired_retention)
+    except ReviewError as error:
+        return _review_error(request, session, viewer, settings, concept, error)
+    if not is_htmx(request):
+        return _back_to_review(concept)
+    screen = _screen(session, viewer, settings, concept)
+    return _page(request, viewer, settings, screen, fragment=True, notice=_graded_notice(result, viewer.lang))
+
+
+def _review_error(request: Request, session: SessionDep, viewer: Viewer, settings: Settings, concept: str,
+                  error: ReviewError) -> Response:
+    """The session as it now stands, with the reason; HTMX gets 200 because it swaps only successful responses."""
+    session.rollback()
+    screen = _screen(session, viewer, settings, concept)
+    htmx = is_htmx(request)
+    return _page(request, viewer, settings, screen, fragment=htmx, notice=error.message(viewer.lang), error=True,
+                 status_code=200 if htmx else error.status)
+
+
+def _error_json(error: ReviewError, lang: str) -> JSONResponse:
+    body: dict[str, Any] = {"detail": error.message(lang), "code": error.code}
+    if isinstance(error, GradeConflict):
+        body["recorded_rating"] = error.values["recorded"]
+    return JSONResponse(body, status_code=error.status)
+
+
+def _result_json(result: GradeResult) -> dict[str, Any]:
+    return {**asdict(result), "due": result.due.isoformat()}
+
+
+@router.get("/api/review/next", name="api_review_next")
+def api_review_next(session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
+                    concept: str | None = None) -> dict[str, Any]:
+    """The next card with interval previews and the day's counts; always 200, `card` is null when done."""
+    return screen_json(_screen(session, viewer, settings, concept))
+
+
+@router.post("/api/review/undo", name="api_review_undo")
+def api_review_undo(session: SessionDep, viewer: ViewerDep) -> Response:
+    """Take back the latest review grade (409 when there is none)."""
+    try:
+        undone = undo_last(session=session, user_id=viewer.user_id)
+    except ReviewError as error:
+        return _error_json(error, viewer.lang)
+    return JSONResponse({"undone": asdict(undone)})
+
+
+@router.post("/api/review/{question_id}", name="api_review_grade")
+def api_review_grade(question_id: str, body: GradeIn, session: SessionDep, viewer: ViewerDep) -> Response:
+    """Grade a card; a repeat of the same version and rating returns the recorded outcome with duplicate: true."""
+    try:
+        result = grade(session=session, user_id=viewer.user_id, question_id=question_id, rating=body.rating,
+                       expected_reps=body.reps, duration_ms=body.duration_ms,
+                       desired_retention=viewer.desired_retention)
+    except ReviewError as error:
+        return _error_json(error, viewer.lang)
+    return JSONResponse(_result_json(result))
