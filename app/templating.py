@@ -11,12 +11,13 @@ from starlette.responses import Response
 
 from app.deps import Viewer
 from app.messages import translate
-from app.render import render_markdown
+from app.render import render_inline, render_markdown
 from app.settings import PROJECT_ROOT
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
 templates.env.globals["t"] = translate
 templates.env.filters["markdown"] = render_markdown
+templates.env.filters["markdown_inline"] = render_inline  # titles and choices: no <p> around them
 
 
 def is_htmx(request: Request) -> bool:

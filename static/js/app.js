@@ -1,9 +1,9 @@
 // Page-wide behaviour: math rendering (KaTeX, also after HTMX swaps) and the theme toggle.
 
+// app/render.py has already found the formulas and written them as \( \) and \[ \]; scanning for $ here
+// as well would turn prices ("$5 and $10") that the server rightly left alone into formulas.
 const MATH_DELIMITERS = [
-  { left: "$$", right: "$$", display: true },
   { left: "\\[", right: "\\]", display: true },
-  { left: "$", right: "$", display: false },
   { left: "\\(", right: "\\)", display: false },
 ];
 
