@@ -1,0 +1,61 @@
+"""Quiz errors a learner can read: each carries a catalogue key (app/messages/quiz.py), an HTTP status and the field
+of the request it is about (None when it is about no one field)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from app.messages import translate
+
+
+class QuizError(Exception):
+    key: ClassVar[str] = "quiz.error.generic"
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "quiz_error"
+
+    def __init__(self, *, field: str | None = None, **values: object) -> None:
+        self.field = field
+        self.values = values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "zh") -> str:
+        return translate(self.key, lang, **self.values)
+
+
+class UnknownQuiz(QuizError, LookupError):
+    key, status, code = "quiz.error.unknown_quiz", 404, "unknown_quiz"
+
+
+class UnknownPosition(QuizError, LookupError):
+    key, status, code = "quiz.error.unknown_position", 404, "unknown_position"
+
+
+class InvalidSetting(QuizError):
+    """A set-up value that cannot be used (an unknown topic, say); `key` is chosen per instance."""
+
+    status, code = 422, "invalid_setting"
+
+    def __init__(self, key: str, *, field: str, **values: object) -> None:
+        self.key = key  # type: ignore[misc]
+        super().__init__(field=field, **values)
+
+
+class EmptySelection(QuizError):
+    key, status, code = "quiz.error.empty_selection", 422, "empty_selection"
+
+
+class InvalidAnswer(QuizError):
+    """An answer that does not fit the question (no option chosen, a key point that does not exist, ...)."""
+
+    status, code = 422, "invalid_answer"
+
+    def __init__(self, key: str, *, field: str, **values: object) -> None:
+        self.key = key  # type: ignore[misc]
+        super().__init__(field=field, **values)
+
+
+
+class CardBusy(QuizError):
+    """The question's review card kept changing under the answer (concurrent grades); nothing was written."""
+
+    key, status, code = "quiz.error.card_busy", 409, "card_busy"
