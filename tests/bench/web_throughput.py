@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from urllib.parse import quote
 from collections.abc import Callable
 from itertools import count
 from pathlib import Path
@@ -71,7 +72,7 @@ def _bare_server() -> tuple[subprocess.Popen[bytes], str]:
 
 
 def _question_ids(server: LiveServer) -> list[str]:
-    with urllib.request.urlopen(f"{server.url}/api/search?q=训练&limit=50", timeout=10) as response:
+    with urllib.request.urlopen(f"{server.url}/api/search?q={quote('训练')}&limit=50", timeout=10) as response:
         results = json.load(response)["results"]
     return [result["id"] for result in results]
 
