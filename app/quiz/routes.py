@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta, tzinfo
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from pydantic import ValidationError
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -75,9 +75,16 @@ def _form_errors(error: ValidationError, lang: str) -> dict[str, str]:
 
 
 @router.get("/quiz", name="quiz_setup")
-def quiz_setup(request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep) -> Response:
-    """The set-up form (topics, concepts, difficulty, kinds, count) and the learner's past quizzes."""
-    return _setup_page(request, session, viewer, settings, form=DEFAULT_FORM, errors={})
+def quiz_setup(
+    request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
+    concept: Annotated[list[str] | None, Query()] = None,
+) -> Response:
+    """The set-up form (topics, concepts, difficulty, kinds, count) and the learner's past quizzes.
+
+    `?concept=ID` (linked from concept and question pages) preselects that concept.
+    """
+    form = {**DEFAULT_FORM, "concepts": concept or []}
+    return _setup_page(request, session, viewer, settings, form=form, errors={})
 
 
 @router.post("/quiz", name="quiz_start")
