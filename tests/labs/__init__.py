@@ -1,0 +1,1 @@
+"""Tests of the labs: the framework and each lab on its CPU size."""
