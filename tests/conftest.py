@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from app.content.importer import ImportReport
 from app.content.service import import_paths
 from app.db import make_engine, upgrade_database
 from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings
+from app.users import ensure_local_user
 
 CONTENT = PROJECT_ROOT / "content"
 DATA = Path(__file__).parent / "data"
@@ -49,6 +51,15 @@ def content_copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(CONTENT, target, ignore=shutil.ignore_patterns("sources"))
     return target
+
+
+@pytest.fixture
+def learner(session: Session) -> int:
+    """The local user, the one the app serves; `session` is the feature's own fixture (its conftest)."""
+    user_id = ensure_local_user(session=session, name="local").id
+    session.commit()
+    assert user_id is not None
+    return user_id
 
 
 @pytest.fixture

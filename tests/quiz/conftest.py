@@ -14,7 +14,6 @@ from sqlmodel import Session, col, select
 
 from app.models import Choice, Question, QuizAnswer, ReviewLog
 from app.settings import Settings
-from app.users import ensure_local_user
 from tests.conftest import CONTENT
 from tests.server import imported_database
 
@@ -39,14 +38,6 @@ def session(engine: Engine) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
 
-
-@pytest.fixture
-def learner(session: Session) -> int:
-    """The local user, the one the app serves."""
-    user_id = ensure_local_user(session=session, name="local").id
-    session.commit()
-    assert user_id is not None
-    return user_id
 
 
 def correct_label(session: Session, question_id: str) -> str:

@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from app.content.importer import ImportReport
 from app.settings import Settings
-from app.users import ensure_local_user
 from tests.conftest import CONTENT, ImportInto
 
 ZONE = "Asia/Shanghai"
@@ -61,11 +60,3 @@ def bank(import_into: ImportInto, bank_path: Path) -> ImportReport:
 def session(engine: Engine, bank: ImportReport) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
-
-
-@pytest.fixture
-def learner(session: Session) -> int:
-    user_id = ensure_local_user(session=session, name="local").id
-    session.commit()
-    assert user_id is not None
-    return user_id

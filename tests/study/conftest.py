@@ -13,7 +13,6 @@ from sqlmodel import Session
 from app.content.importer import ImportReport
 from app.models import ReviewCard, ReviewLog
 from app.settings import Settings
-from app.users import ensure_local_user
 from tests.conftest import CONTENT, DATA, ImportInto
 
 GOLDEN = DATA / "canonical" / "golden.md"  # corrections, alternates, MCQs, code
@@ -39,14 +38,6 @@ def session(engine: Engine, banks: ImportReport) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
 
-
-@pytest.fixture
-def learner(session: Session) -> int:
-    """The local user, the one the app serves (settings.default_user)."""
-    user_id = ensure_local_user(session=session, name="local").id
-    session.commit()
-    assert user_id is not None
-    return user_id
 
 
 def add_log(session: Session, *, user_id: int, question_id: str, at: datetime, rating: int = 3,
