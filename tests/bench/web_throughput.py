@@ -15,10 +15,10 @@ import tempfile
 import threading
 import time
 import urllib.request
-from urllib.parse import quote
 from collections.abc import Callable
 from itertools import count
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
