@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
     convert.set_defaults(handler=_convert)
 
+    lab = commands.add_parser("lab", help="实验结果 / lab results")
+    lab_commands = lab.add_subparsers(required=True, metavar="ACTION")
+    lab_import = lab_commands.add_parser("import", help="导入在别处运行的实验结果 / import a lab result JSON")
+    lab_import.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    lab_import.set_defaults(handler=_lab_import)
+
     srs = commands.add_parser("srs", help="间隔复习（FSRS）/ spaced repetition (FSRS)")
     srs_commands = srs.add_subparsers(required=True, metavar="ACTION")
     optimize = srs_commands.add_parser("optimize", help="用复习记录拟合 FSRS 参数 / fit FSRS parameters")
@@ -120,6 +126,22 @@ def _convert(args: argparse.Namespace, settings: Settings) -> int:
     written = convert_documents(args.documents, args.output, concepts_path=settings.content_dir / "concepts.yaml")
     for path in written:
         print(path)  # noqa: T201
+    return 0
+
+
+def _lab_import(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlmodel import Session
+
+    from app.labs.service import LabResultError, import_result
+
+    with Session(_engine(settings)) as session:
+        for path in args.files:
+            try:
+                run = import_result(session, text=path.read_bytes(), source=path.name)
+            except (LabResultError, OSError) as error:
+                print(f"错误 / error: {error}", file=sys.stderr)  # noqa: T201
+                return 2
+            print(f"{path.name}: 已导入为运行 #{run.id}（{run.lab}，{run.device}）/ imported as run #{run.id}")  # noqa: T201
     return 0
 
 

@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.content.bank import ContentError
 from app.db import make_engine, session_scope, upgrade_database
 from app.deps import Viewer
+from app.labs.routes import router as labs_router
+from app.labs.service import on_startup as labs_on_startup
 from app.preferences.routes import router as preferences_router
 from app.quiz.routes import router as quiz_router
 from app.review.routes import router as review_router
@@ -32,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upgrade_database(engine)
         with session_scope(engine) as session:
             app.state.local_user_id = ensure_local_user(session=session, name=settings.default_user).id
+            labs_on_startup(session)
         yield
         engine.dispose()
 
@@ -39,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
-    for router in (study_router, review_router, quiz_router, search_router, preferences_router):
+    for router in (study_router, review_router, quiz_router, search_router, preferences_router, labs_router):
         app.include_router(router)
     _install_error_handlers(app)
     return app

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     default_user: str = Field(default="local", description="Name of the single local user.")
     echo_sql: bool = False
+    lab_timeout_s: float = Field(default=1800, gt=0, description="Stop an app-started lab run after this.")
     timezone: str | None = Field(
         default=None, description="IANA zone where the learner's day starts (e.g. Asia/Shanghai); default: local."
     )

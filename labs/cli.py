@@ -23,6 +23,7 @@ from labs.registry import LabNotFound, load
 def _spec_json(spec: LabSpec) -> dict[str, Any]:
     described = dataclasses.asdict(spec)
     described["params"] = [dataclasses.asdict(param) for param in spec.params]
+    described.pop("validate", None)  # a function: nothing to describe
     return described
 
 

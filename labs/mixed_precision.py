@@ -22,7 +22,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from labs.core.schema import Chart, Check, Series, Table
-from labs.core.spec import LabSpec, Param
+from labs.core.spec import LabSpec, Param, ParamError
+
+
+def _check_params(params: dict) -> None:
+    if params["steps"] <= params["warmup_steps"]:
+        raise ParamError(f"steps: must be greater than warmup_steps ({params['warmup_steps']}), "
+                         f"since only the steps after the warm-up are timed; got {params['steps']}")
+
 
 SPEC = LabSpec(
     id="mixed-precision",
@@ -53,6 +60,7 @@ SPEC = LabSpec(
     cpu_size={"n_layer": 2, "n_head": 4, "d_model": 64, "seq_len": 32, "batch_size": 8, "vocab_size": 64,
               "steps": 30, "lr": 3e-3, "matmul_size": 512, "matmul_repeats": 3},
     gpu_size={},
+    validate=_check_params,
 )
 
 FP16_MIN_SUBNORMAL = 2.0**-24  # torch.finfo(torch.float16).smallest_subnormal

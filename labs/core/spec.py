@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -69,6 +70,8 @@ class LabSpec:
     gpu_size: dict[str, Any] = field(default_factory=dict)  # overrides for a real run on a GPU
     distributed: bool = False  # runs under torchrun (or spawns its own ranks on CPU)
     version: str = "1"
+    # Rules that tie parameters together (e.g. steps > warmup_steps); raises ParamError naming them.
+    validate: Callable[[dict[str, Any]], None] | None = None
 
     def resolve(self, device: str, overrides: dict[str, Any]) -> dict[str, Any]:
         """Defaults, then the size for the device, then the caller's overrides — every value validated."""
@@ -79,4 +82,7 @@ class LabSpec:
         values = {name: param.default for name, param in known.items()}
         values.update(self.cpu_size if device == "cpu" else self.gpu_size)
         values.update(overrides)
-        return {name: known[name].parse(value) for name, value in values.items()}
+        resolved = {name: known[name].parse(value) for name, value in values.items()}
+        if self.validate is not None:
+            self.validate(resolved)
+        return resolved

@@ -92,3 +92,11 @@ def test_oom_becomes_a_result(fake_lab, capsys, monkeypatch):
     assert cli.main(["run", "fake", "--device", "cpu"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert result["status"] == "oom" and "out of memory" in result["error"]
+
+
+def test_a_rule_across_parameters_is_refused_by_name() -> None:
+    from labs import mixed_precision
+    from labs.core.spec import ParamError
+
+    with pytest.raises(ParamError, match="steps"):
+        mixed_precision.SPEC.resolve("cpu", {"steps": 3, "warmup_steps": 5})

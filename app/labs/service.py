@@ -1,0 +1,158 @@
+"""Lab results as LabRun rows: shipped reference results, imported files, the latest result per lab."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from app.clock import as_utc, utcnow
+from app.labs.catalog import Catalog
+from app.models import LabRun
+from app.settings import PROJECT_ROOT
+from labs.core.schema import LabResult
+from labs.core.spec import LabSpec, ParamError
+
+REFERENCE_DIR = PROJECT_ROOT / "labs" / "results"
+ACTIVE = ("queued", "running")
+
+
+class LabResultError(ValueError):
+    """A result file that is not valid JSON or not a LabResult; the message names the field."""
+
+
+class LabRequestError(ValueError):
+    """A run request that cannot start: unknown lab, bad device or parameter."""
+
+
+def parse_result(text: str | bytes, *, source: str = "result") -> LabResult:
+    """Validate one result document; errors name the offending field (e.g. `checks.0.predicted`)."""
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise LabResultError(f"{source}: 不是合法的 JSON / not valid JSON: {error}") from error
+    try:
+        return LabResult.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in item['loc']) or '(root)'}: {item['msg']}"
+                             for item in error.errors()[:5])
+        raise LabResultError(f"{source}: 不符合实验结果格式 / not a lab result — {problems}") from error
+
+
+def device_label(result: LabResult) -> str:
+    env = result.env
+    count = max(env.gpu_count, env.world_size) if env.device == "cuda" else 1
+    return f"{env.device_name} ×{count}" if env.device == "cuda" else env.device_name
+
+
+def _run_status(result: LabResult) -> str:
+    return "failed" if result.status == "error" else "done"
+
+
+def store_result(session: Session, *, result: LabResult, reference: bool) -> LabRun:
+    """Insert a finished result as a LabRun (the caller commits)."""
+    run = LabRun(lab=result.lab, status=_run_status(result), reference=reference, device=device_label(result),
+                 params=result.params, result=json.loads(result.model_dump_json()), error=result.error or "",
+                 started_at=as_utc(result.started_at) or result.started_at, finished_at=utcnow())
+    session.add(run)
+    return run
+
+
+def _already_there(session: Session, result: LabResult) -> bool:
+    rows = session.exec(select(LabRun).where(LabRun.lab == result.lab, col(LabRun.reference).is_(True))).all()
+    return any(as_utc(row.started_at) == as_utc(result.started_at) for row in rows)
+
+
+def load_reference_results(session: Session, *, directory: Path = REFERENCE_DIR) -> list[str]:
+    """Store each labs/results/*.json not yet present (same lab and started_at) as a reference run."""
+    added: list[str] = []
+    for path in sorted(directory.glob("*.json")):
+        result = parse_result(path.read_bytes(), source=path.name)
+        if not _already_there(session, result):
+            store_result(session, result=result, reference=True)
+            added.append(path.name)
+    session.commit()
+    return added
+
+
+def fail_orphaned_runs(session: Session) -> int:
+    """Runs left queued/running by a previous server process can never finish: mark them failed."""
+    rows = session.exec(select(LabRun).where(col(LabRun.status).in_(ACTIVE))).all()
+    for row in rows:
+        row.status, row.error, row.finished_at = "failed", "服务重启，运行中断 / server restarted", utcnow()
+        session.add(row)
+    session.commit()
+    return len(rows)
+
+
+def import_result(session: Session, *, text: str | bytes, source: str = "upload") -> LabRun:
+    """Validate and store a result measured elsewhere (reference=False); commits."""
+    run = store_result(session, result=parse_result(text, source=source), reference=False)
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+def latest_result(session: Session, *, lab: str) -> LabRun | None:
+    """The learner's newest finished run of `lab`, else the newest reference result."""
+    query = select(LabRun).where(LabRun.lab == lab, col(LabRun.result).is_not(None),
+                                 col(LabRun.status).in_(("done", "failed")))
+    rows = session.exec(query.order_by(col(LabRun.finished_at).desc(), col(LabRun.id).desc())).all()
+    own = [row for row in rows if not row.reference]
+    if own:
+        return own[0]
+    return rows[0] if rows else None
+
+
+def resolve_request(catalog: Catalog, *, lab: str, device: str, raw: dict[str, Any]) -> tuple[LabSpec, dict[str, Any]]:
+    """Check lab id, device and parameters with the lab's own LabSpec.resolve; empty form values are skipped."""
+    spec = catalog.specs.get(lab)
+    if spec is None:
+        raise LabRequestError(f"未知的实验 / unknown lab: {lab!r}")
+    if device not in catalog.devices:
+        raise LabRequestError(f"设备不可用 / device not available: {device!r} (可用 / available: "
+                              f"{', '.join(catalog.devices)})")
+    overrides = {name: value for name, value in raw.items() if value not in ("", None)}
+    try:
+        return spec, spec.resolve(device, overrides)
+    except ParamError as error:
+        raise LabRequestError(str(error)) from error
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """A LabRun with its validated result, ready for templates and JSON."""
+
+    run: LabRun
+    result: LabResult
+
+    @property
+    def started(self) -> datetime:
+        return as_utc(self.result.started_at) or self.result.started_at
+
+    def as_json(self) -> dict[str, Any]:
+        return {"run_id": self.run.id, "lab": self.run.lab, "status": self.run.status,
+                "reference": self.run.reference, "device": self.run.device,
+                "result": json.loads(self.result.model_dump_json())}
+
+
+def view(run: LabRun | None) -> ResultView | None:
+    if run is None or run.result is None:
+        return None
+    return ResultView(run=run, result=LabResult.model_validate(run.result))
+
+
+def latest_views(session: Session, *, labs: list[str] | tuple[str, ...]) -> list[ResultView]:
+    views = [view(latest_result(session, lab=lab)) for lab in labs]
+    return [item for item in views if item is not None]
+
+
+def on_startup(session: Session) -> None:
+    """Bring in the shipped reference results and close runs a previous server left behind."""
+    load_reference_results(session)
+    fail_orphaned_runs(session)

@@ -1,0 +1,36 @@
+"""Labs in a real browser: reference results on a concept page, and a CPU lab run started from its page."""
+
+from __future__ import annotations
+
+from tests.browser.conftest import screenshot
+from tests.server import LiveServer
+
+
+def test_concept_page_shows_the_reference_lab_result(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live_server.url + "/concepts/zero")
+    section = page.locator("#lab-results")
+    result = section.locator('.lab-result[data-lab="zero-memory"]')
+    assert result.count() == 1
+    assert "参考结果：在 NVIDIA H200 ×2 上测得" in result.locator(".lab-provenance").inner_text()
+    assert result.locator("table.lab-table").count() >= 1
+    assert result.locator("svg.lab-chart-svg rect").count() > 0
+    assert result.locator("table.lab-checks tbody tr").count() >= 1
+    assert section.locator(".placeholder").count() == 0
+    screenshot(page, "labs-concept-zero")
+
+
+def test_start_a_cpu_run_and_see_its_result(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live_server.url + "/labs/mixed-precision")
+    page.fill('input[name="steps"]', "8")
+    page.fill('input[name="warmup_steps"]', "2")
+    page.click('[data-testid="lab-start"]')
+    run = page.locator("#lab-run")
+    run.wait_for()
+    page.wait_for_selector('#lab-run[data-status="done"]', timeout=90_000)
+    result = run.locator(".lab-result")
+    assert result.get_attribute("data-reference") == "false"
+    assert "你的运行" in result.locator(".lab-provenance").inner_text()
+    assert result.locator("table.lab-checks tbody tr").count() >= 1
+    assert result.locator("svg.lab-chart-svg path").count() > 0
+    assert page.dialogs == []
+    screenshot(page, "labs-run-done")

@@ -1,0 +1,114 @@
+"""Lab results in the app: reference loading, import validation, parameter checks, one run per device."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from app.labs import runner
+from app.labs.catalog import load_catalog
+from app.labs.service import (
+    REFERENCE_DIR,
+    LabRequestError,
+    LabResultError,
+    import_result,
+    latest_result,
+    load_reference_results,
+    resolve_request,
+)
+from app.models import LabRun
+
+REFERENCES = sorted(REFERENCE_DIR.glob("*.json"))
+
+
+def test_importing_the_app_side_does_not_import_torch() -> None:
+    import app.labs.routes  # noqa: F401
+
+    assert "torch" not in sys.modules
+
+
+def test_reference_results_load_once(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert len(load_reference_results(session)) == len(REFERENCES) > 0
+        assert load_reference_results(session) == []
+        rows = session.exec(select(LabRun)).all()
+    assert len(rows) == len(REFERENCES)
+    assert all(row.reference and row.status == "done" for row in rows)
+    assert {row.device for row in rows} >= {"NVIDIA H200 ×2"}
+
+
+def test_own_import_wins_over_reference(engine: Engine) -> None:
+    text = next(p for p in REFERENCES if p.name.startswith("lora")).read_text()
+    with Session(engine) as session:
+        load_reference_results(session)
+        run = import_result(session, text=text, source="lora.json")
+        assert run.reference is False
+        latest = latest_result(session, lab="lora")
+        assert latest is not None and latest.id == run.id
+
+
+def test_bad_import_names_the_field(engine: Engine) -> None:
+    data = json.loads(REFERENCES[0].read_text())
+    data["checks"][0]["predicted"] = "lots"
+    with Session(engine) as session:
+        with pytest.raises(LabResultError, match=r"checks\.0\.predicted"):
+            import_result(session, text=json.dumps(data), source="bad.json")
+        with pytest.raises(LabResultError, match="not valid JSON"):
+            import_result(session, text="{nope", source="bad.json")
+        del data["env"]
+        with pytest.raises(LabResultError, match=r"\benv\b"):
+            import_result(session, text=json.dumps(data), source="bad.json")
+        assert session.exec(select(LabRun)).all() == []
+
+
+def test_params_are_validated_by_the_lab_spec() -> None:
+    catalog = load_catalog()
+    assert set(catalog.specs) == {"zero-memory", "mixed-precision", "lora"}
+    _spec, params = resolve_request(catalog, lab="lora", device="cpu", raw={"steps": "4", "seed": ""})
+    assert params["steps"] == 4 and params["d_model"] == 64  # the CPU size fills what the form left empty
+    with pytest.raises(LabRequestError, match="steps"):
+        resolve_request(catalog, lab="lora", device="cpu", raw={"steps": "-3"})
+    with pytest.raises(LabRequestError, match="unknown parameter"):
+        resolve_request(catalog, lab="lora", device="cpu", raw={"bogus": "1"})
+    with pytest.raises(LabRequestError, match="unknown lab"):
+        resolve_request(catalog, lab="rm -rf", device="cpu", raw={})
+    if not catalog.cuda:
+        with pytest.raises(LabRequestError, match="device"):
+            resolve_request(catalog, lab="lora", device="cuda", raw={})
+
+
+def test_a_real_cpu_run_is_stored_and_a_second_start_is_refused(engine: Engine, tmp_path: Path) -> None:
+    catalog = load_catalog()
+    small = {"steps": "8", "warmup_steps": "2"}
+    run = runner.start_run(engine, catalog, lab="mixed-precision", device="cpu", raw=small, timeout_s=120)
+    with pytest.raises(runner.LabBusy):
+        runner.start_run(engine, catalog, lab="lora", device="cpu", raw={}, timeout_s=120)
+    assert runner.wait(run.id or 0, 120)
+    with Session(engine) as session:
+        stored = session.get(LabRun, run.id)
+        assert stored is not None and stored.status == "done", stored and stored.error
+        assert stored.result is not None and stored.result["lab"] == "mixed-precision"
+        assert stored.result["params"]["steps"] == 8 and stored.result["checks"]
+        assert stored.finished_at is not None
+
+
+def test_cancel_terminates_the_process(engine: Engine) -> None:
+    run = runner.start_run(engine, load_catalog(), lab="lora", device="cpu", raw={}, timeout_s=120)
+    assert runner.cancel(run.id or 0)
+    assert runner.wait(run.id or 0, 30)
+    with Session(engine) as session:
+        stored = session.get(LabRun, run.id)
+        assert stored is not None and stored.status == "cancelled" and stored.result is None
+
+
+def test_timeout_fails_the_run(engine: Engine) -> None:
+    run = runner.start_run(engine, load_catalog(), lab="lora", device="cpu", raw={}, timeout_s=0.5)
+    assert runner.wait(run.id or 0, 30)
+    with Session(engine) as session:
+        stored = session.get(LabRun, run.id)
+        assert stored is not None and stored.status == "failed" and "timed out" in stored.error
