@@ -31,7 +31,7 @@ def list_labs() -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for lab_id in registry.LABS:
         try:
-            entries.append(_spec_json(load(lab_id).SPEC))
+            entries.append(_spec_json(registry.load_spec(lab_id)))
         except LabNotFound as error:
             entries.append({"id": lab_id, "error": str(error)})
     return entries

@@ -5,11 +5,18 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from labs.core.spec import LabSpec
+
 LABS: dict[str, str] = {
     "zero-memory": "labs.zero_memory",
     "mixed-precision": "labs.mixed_precision",
     "lora": "labs.lora",
 }
+
+
+def spec_module(lab_id: str) -> str:
+    """labs.zero_memory → labs.specs.zero_memory: the spec lives apart from the torch code."""
+    return LABS[lab_id].replace("labs.", "labs.specs.", 1)
 
 
 class LabNotFound(LookupError):
@@ -30,3 +37,18 @@ def load(lab_id: str) -> ModuleType:
     if not hasattr(module, "SPEC") or not hasattr(module, "run"):
         raise LabNotFound(f"lab module {module_name} must define SPEC and run(params, ctx)")
     return module
+
+
+def load_spec(lab_id: str) -> LabSpec:
+    """A registered lab's spec, read without importing the lab itself (so without torch)."""
+    if lab_id not in LABS:
+        raise LabNotFound(f"unknown lab {lab_id!r}; registered labs: {', '.join(sorted(LABS))}")
+    try:
+        module = importlib.import_module(spec_module(lab_id))
+    except ModuleNotFoundError as error:
+        message = f"lab {lab_id!r}: its spec module {spec_module(lab_id)} does not exist"
+        raise LabNotFound(message) from error
+    spec = getattr(module, "SPEC", None)
+    if not isinstance(spec, LabSpec) or spec.id != lab_id:
+        raise LabNotFound(f"{spec_module(lab_id)} must define SPEC for {lab_id!r}")
+    return spec

@@ -14,6 +14,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "labs.latest": {"zh": "最新结果", "en": "Latest result"},
     "labs.no_result": {"zh": "还没有结果。", "en": "No result yet."},
     "labs.open": {"zh": "打开实验", "en": "Open lab"},
+    "labs.no_torch": {
+        "zh": "本机的环境里没有 PyTorch：可以查看结果，但不能在这里运行。"
+              "运行 `.venv/bin/pip install -e '.[labs]'` 后重启即可。",
+        "en": "PyTorch is not installed here: results can be read but not run. Run `.venv/bin/pip install -e '.[labs]'`"
+              " and restart.",
+    },
     "labs.unavailable": {"zh": "实验列表不可用（需要 .venv 中的 torch）：", "en": "Labs unavailable (torch needed):"},
     "labs.reference": {"zh": "参考结果：在 {device} 上测得，torch {torch}，CUDA {cuda}，{date}",
                        "en": "Reference result: measured on {device}, torch {torch}, CUDA {cuda}, {date}"},

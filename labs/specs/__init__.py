@@ -1,0 +1,1 @@
+"""Lab specs: what each lab declares (id, titles, concepts, parameters), importable without torch."""
