@@ -142,3 +142,11 @@ def test_importing_the_sources_directly_gives_the_same_questions(
     assert Counter(q["kind"] for q in from_sources) == Counter(q["kind"] for q in from_banks)
     banks_sources = {q["id"]: documents_of(q) for q in from_banks}
     assert {q["id"]: documents_of(q) for q in from_sources} == banks_sources
+
+
+def test_every_question_has_three_to_eight_key_points(document: dict[str, Any]) -> None:
+    """Key points drive open-question grading and the mock-interview hint."""
+    for q in document["questions"]:
+        points = q["key_points"]
+        assert 3 <= len(points) <= 8, (q["id"], points)
+        assert all(point.strip() and "**" not in point for point in points), q["id"]

@@ -89,7 +89,7 @@ def test_open_answers_with_self_grade(client: TestClient, session: Session) -> N
     first, second, _third = quiz["questions"]
     revealed = client.post(f"/api/quizzes/{quiz['id']}/answers/1", json={"answer": "切分优化器状态"}).json()
     assert revealed["correct"] is None and revealed["review"] is None
-    assert revealed["reference_answer"] and revealed["key_points"] == []
+    assert revealed["reference_answer"] and 3 <= len(revealed["key_points"]) <= 8  # every question has key points
     graded = client.post(f"/api/quizzes/{quiz['id']}/answers/1", json={"self_grade": 2}).json()
     assert graded["correct"] is True and graded["self_grade"] == 2 and graded["answer"] == "切分优化器状态"
     one_call = client.post(f"/api/quizzes/{quiz['id']}/answers/2",
@@ -109,7 +109,7 @@ def test_answer_errors_name_the_field(client: TestClient, session: Session) -> N
         (mcq, {"answer": "文字"}, 422, "choice"),
         (mcq, {}, 422, "choice"),
         (open_quiz, {"choice": "A"}, 422, "answer"),
-        (open_quiz, {"self_grade": 3, "key_points_covered": [4]}, 422, "key_points_covered"),
+        (open_quiz, {"self_grade": 3, "key_points_covered": [8]}, 422, "key_points_covered"),  # at most 8 points
     ]
     for quiz, body, status, field in cases:
         response = client.post(f"/api/quizzes/{quiz['id']}/answers/1", json=body)

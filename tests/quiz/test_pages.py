@@ -114,7 +114,8 @@ def test_open_question_compare_then_grade(client: TestClient, session: Session) 
     dom = parse(shown.text)
     assert dom.find("pre", data_testid="quiz-written").text() == "数据并行 + <b>切分</b>"  # escaped, as written
     assert reference(shown.text).find("div", cls="markdown").text().strip()
-    assert dom.find("p", data_testid="quiz-no-key-points")
+    points = dom.find("fieldset", cls="quiz-key-points").find_all("input", name="key_points")
+    assert 3 <= len(points) <= 8 and [point.attrs["value"] for point in points] == [str(i) for i in range(len(points))]
     buttons = dom.find("form", cls="quiz-grade-form").find_all("button", name="self_grade")
     assert [button.attrs["value"] for button in buttons] == ["1", "2", "3", "4"]
     assert logs(session, qid) == []

@@ -19,7 +19,7 @@ FILTER_NAMES = {"topic", "kind", "difficulty_min", "difficulty_max", "concept"}
 
 def test_api_returns_ranked_results_with_highlighted_snippets(content_client: TestClient) -> None:
     body = content_client.get("/api/search", params={"q": "LoRA", "limit": 2}).json()
-    assert body["total"] == 3 and body["limit"] == 2 and body["offset"] == 0 and body["took_ms"] >= 0
+    assert body["total"] == 5 and body["limit"] == 2 and body["offset"] == 0 and body["took_ms"] >= 0
     first = body["results"][0]
     assert set(first) >= {"id", "title", "kind", "topic", "difficulty", "snippet", "score"}
     assert first["id"] == LORA and first["kind"] == "open" and first["topic"] == "训练算法与优化"
@@ -35,8 +35,8 @@ def test_api_filters_and_pages(content_client: TestClient) -> None:
     results = first["results"] + second["results"]
     assert all(r["kind"] == "mcq" and 4 <= r["difficulty"] <= 8 for r in results)
     assert len({r["id"] for r in results}) == 10
-    memory = content_client.get("/api/search", params={"q": "显存"}).json()
-    zero = content_client.get("/api/search", params={"q": "显存", "concept": "zero"}).json()
+    memory = content_client.get("/api/search", params={"q": "显存", "limit": 100}).json()
+    zero = content_client.get("/api/search", params={"q": "显存", "concept": "zero", "limit": 100}).json()
     assert 0 < zero["total"] < memory["total"]
     assert {r["id"] for r in zero["results"]} <= {r["id"] for r in memory["results"]}
     topic = content_client.get("/api/search", params={"q": "ZeRO", "topic": "安全与合规"}).json()
@@ -92,7 +92,8 @@ def test_htmx_requests_get_only_the_results_fragment(content_client: TestClient)
     response = content_client.get("/search", params={"q": "显存"}, headers={"HX-Request": "true"})
     assert response.status_code == 200 and "<html" not in response.text and "<form" not in response.text
     section = parse(response.text).find("section", id="search-results")
-    assert int(section.attrs["data-total"]) == len(section.find_all("li", cls="search-hit")) == 15
+    total = int(section.attrs["data-total"])
+    assert total > 20 and len(section.find_all("li", cls="search-hit")) == 20  # the first page of 20
     restore = content_client.get("/search", params={"q": "显存"},
                                  headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert "<html" in restore.text
@@ -112,7 +113,7 @@ def test_no_results_offers_ways_out(content_client: TestClient) -> None:
     html = parse(content_client.get("/search", params={"q": "LoRA", "kind": "code"}).text)
     assert html.find("p", cls="search-none")
     clear = html.find("a", data_suggestion="clear-filters")
-    assert clear.attrs["href"] == "/search?q=LoRA" and "3" in clear.text()
+    assert clear.attrs["href"] == "/search?q=LoRA" and "5" in clear.text()
     words = parse(content_client.get("/search", params={"q": "LoRA 不存在的词"}).text)
     assert [a.attrs["href"] for a in words.find_all("a", data_suggestion="term")] == ["/search?q=LoRA"]
 
