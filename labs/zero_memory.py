@@ -29,6 +29,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from labs import zero_memory_deepspeed
 from labs.core.schema import Chart, Check, LabResult, Series, Table
 from labs.specs.zero_memory import SPEC
 
@@ -208,6 +209,12 @@ def _measure_all(params: dict[str, Any], device: torch.device, ctx: Any) -> list
         torch.manual_seed(params["seed"])
         rows.append(_measure_stage(stage, params, device))
         dist.barrier()
+    if zero_memory_deepspeed.available(device):  # DeepSpeed's engine too, after PyTorch's four
+        for stage in (1, 2, 3):
+            ctx.progress(f"ZeRO-{stage}: DeepSpeed", 0.9)
+            torch.manual_seed(params["seed"])
+            rows.append({"engine": "deepspeed", **zero_memory_deepspeed.measure(stage, params, device)})
+            dist.barrier()
     gathered: list[Any] = [None] * dist.get_world_size() if dist.get_rank() == 0 else []
     dist.gather_object(rows, gathered if dist.get_rank() == 0 else None, dst=0)
     return gathered if dist.get_rank() == 0 else None
@@ -283,7 +290,8 @@ def _report(params: dict[str, Any], per_rank: list[list[dict[str, Any]]], n: int
     psi = layers * (hidden * hidden + hidden)
     largest_layer = hidden * hidden + hidden
     paper = zero_model_state_bytes(psi, n)
-    rank0 = {row["stage"]: row for row in per_rank[0]}
+    rank0 = {row["stage"]: row for row in per_rank[0] if "engine" not in row}
+    deepspeed_rows = {row["stage"]: row for row in per_rank[0] if row.get("engine") == "deepspeed"}
     worst = {stage: max(rows[index]["total_bytes"] for rows in per_rank) for index, stage in enumerate(STAGES)}
     engine = {stage: engine_prediction(stage, psi, n, rank0[stage]["owned_numel"]) for stage in STAGES}
 
@@ -330,6 +338,9 @@ def _report(params: dict[str, Any], per_rank: list[list[dict[str, Any]]], n: int
                           Series(name="引擎预测", values=[engine[s] / 1e6 for s in STAGES], unit="MB"),
                           Series(name="实测（rank 0）", values=[rank0[s]["total_bytes"] / 1e6 for s in STAGES],
                                  unit="MB")])
+    if deepspeed_rows:
+        chart.series.append(Series(name="DeepSpeed 实测（rank 0）", unit="MB", values=[
+            deepspeed_rows[s]["total_bytes"] / 1e6 if s in deepspeed_rows else None for s in STAGES]))
 
     checks = [
         Check.compare("ZeRO-0（DDP）每卡模型状态 = (2+2+K)Ψ", paper[0], rank0[0]["total_bytes"], unit="bytes"),
@@ -355,10 +366,16 @@ def _report(params: dict[str, Any], per_rank: list[list[dict[str, Any]]], n: int
         "（含激活、通信桶、all-gather 缓冲、"
         "优化器里临时的 fp32 梯度）；CPU 上为空。",
     ]
-    if importlib.util.find_spec("deepspeed") is None:
+    tables = [measured_table, deepspeed_table, calc_table]
+    if deepspeed_rows:
+        table, more_checks, more_notes = zero_memory_deepspeed.report(deepspeed_rows, psi, n, paper, PAPER_FORMULAS)
+        tables.insert(1, table)
+        checks += more_checks
+        notes += more_notes
+    elif importlib.util.find_spec("deepspeed") is None:
         notes.append("未安装 DeepSpeed：跳过 DeepSpeed 引擎 stage 1–3 的实测，只给出其估算器公式。")
     else:
-        notes.append("已安装 DeepSpeed，但本版本尚未实测 DeepSpeed 引擎，只给出其估算器公式。")
+        notes.append("已安装 DeepSpeed，但它的 ZeRO 优化器只在 CUDA 上实测（CPU 需要 Intel 扩展），本次跳过。")
     return LabResult(lab=SPEC.id, version=SPEC.version, params=params, env=env, started_at=started_at, duration_s=0.0,
-                     tables=[measured_table, deepspeed_table, calc_table], charts=[chart],
-                     checks=checks, notes=notes)
+                     tables=tables, charts=[chart], checks=checks, notes=notes)
+

@@ -100,3 +100,26 @@ def test_a_rule_across_parameters_is_refused_by_name() -> None:
 
     with pytest.raises(ParamError, match="steps"):
         mixed_precision.SPEC.resolve("cpu", {"steps": 3, "warmup_steps": 5})
+
+
+def _limit_address_space() -> None:
+    import resource
+
+    limit = 2_500_000_000  # enough to import torch and run the small GPT, not for three 16384² fp32 matrices
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is how the test runs out of memory")
+def test_running_out_of_memory_is_a_result_not_a_crash(tmp_path):
+    """A real allocation failure (the process may not map more than 2.5 GB) ends as a result with status oom."""
+    import subprocess
+
+    out = tmp_path / "oom.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "labs", "run", "mixed-precision", "--device", "cpu", "--set", "matmul_size=32768",
+         "--set", "steps=2", "--set", "warmup_steps=1", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, preexec_fn=_limit_address_space, check=False)
+    assert done.returncode == 1, done.stderr[-2000:]  # a result that is not "ok": written, and exit status 1
+    result = LabResult.model_validate_json(out.read_text(encoding="utf-8"))
+    assert result.status == "oom" and "can't allocate memory" in (result.error or "")
+    assert result.notes and "内存不足" in result.notes[0] and result.checks == []
