@@ -107,6 +107,20 @@ class Correction(SQLModel, table=True):
     position: int = 0
     text: str = _text()
     sources: list[str] = _json()
+    lab: str | None = Field(default=None, max_length=80)  # a lab whose measurements back the correction
+
+
+class TextFix(SQLModel, table=True):
+    """A corrupted line of a source document as it read (original) and as the bank repairs it (fixed)."""
+
+    __tablename__ = "text_fix"
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=120)
+    position: int = 0
+    original: str = _text()
+    fixed: str = _text()
+    source_document: str = Field(max_length=300)
+    source_line: int
 
 
 class Concept(SQLModel, table=True):

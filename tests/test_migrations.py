@@ -50,3 +50,43 @@ def test_downgrade_to_the_first_revision_and_back(tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM question_search")).scalar() == 0
     engine.dispose()
+
+
+def test_upgrade_to_text_fixes_keeps_corrections_and_user_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'before_text_fixes.db'}"
+    command.upgrade(alembic_config(url), "0002")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for statement in USER_DATA:
+            connection.execute(text(statement))
+        connection.execute(text(
+            "INSERT INTO review_log (id, user_id, question_id, rating, reviewed_at, duration_ms, origin, card_before,"
+            " scheduled, idempotency_key) VALUES (2, 1, 'q-1', 4, '2026-01-11', 900, 'quiz', '{}', 0, '1:q-1:3')"))
+        connection.execute(text("INSERT INTO alternate (id, question_id, position, answer, document, line)"
+                                " VALUES (1, 'q-1', 0, '另一个答案', 'a.txt', 7)"))
+        connection.execute(text(
+            "INSERT INTO correction (id, question_id, alternate_id, position, text, sources) VALUES"
+            " (1, 'q-1', NULL, 0, '切分的是模型状态', '[\"ZeRO 论文\"]'),"
+            " (2, 'q-1', 1, 0, '不是数据', '[\"文档\"]')"))
+    command.upgrade(alembic_config(url), "0003")
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT id, alternate_id, text, sources, lab FROM correction ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [(1, None, "切分的是模型状态", '["ZeRO 论文"]', None),
+                                                 (2, 1, "不是数据", '["文档"]', None)]
+        logs = connection.execute(text("SELECT rating, scheduled, idempotency_key FROM review_log ORDER BY id")).all()
+        assert [tuple(log) for log in logs] == [(3, 1, None), (4, 0, "1:q-1:3")]
+        card = connection.execute(text("SELECT stability, difficulty, reps FROM review_card")).one()
+        assert tuple(card) == (12.5, 4.2, 3)
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+        assert connection.execute(text("SELECT count(*) FROM bookmark")).scalar() == 1
+        assert connection.execute(text("SELECT count(*) FROM text_fix")).scalar() == 0
+        connection.execute(text("INSERT INTO text_fix (question_id, position, original, fixed, source_document,"
+                                " source_line) VALUES ('q-1', 0, '进稈', '进程', 'a.txt', 3)"))
+        connection.execute(text("UPDATE correction SET lab = 'zero-memory' WHERE id = 1"))
+        assert connection.execute(text("SELECT lab FROM correction WHERE id = 1")).scalar() == "zero-memory"
+    command.downgrade(alembic_config(url), "0002")  # and back: the corrections survive losing their lab
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM correction")).scalar() == 2
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+    engine.dispose()

@@ -72,6 +72,16 @@ class Correction:
 
     text: str
     sources: list[str] = field(default_factory=list)
+    lab: str | None = None  # a registered lab id whose measurements back the correction
+
+
+@dataclass
+class TextFix:
+    """A corrupted line of a source document and its repaired text; the location finds the original line."""
+
+    original: str
+    fixed: str
+    location: SourceRef
 
 
 @dataclass
@@ -102,6 +112,7 @@ class ParsedQuestion:
     sources: list[SourceRef] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     alternates: list[Alternate] = field(default_factory=list)
+    text_fixes: list[TextFix] = field(default_factory=list)
     unanswered: bool = False
 
     def ensure_id(self) -> str:

@@ -7,6 +7,7 @@ fenced code are structural, so answers may quote any Markdown inside code blocks
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from app.content.bank import (
@@ -17,6 +18,8 @@ from app.content.bank import (
     Correction,
     ParsedBank,
     ParsedQuestion,
+    SourceRef,
+    TextFix,
     read_text_checked,
 )
 from app.content.canonical_meta import (
@@ -27,9 +30,12 @@ from app.content.canonical_meta import (
     read_metadata,
 )
 from app.content.canonical_syntax import (
+    LAB_LINE,
     SECTION_LABELS,
     SOURCE_SEPARATORS,
     SOURCES_LINE,
+    TEXT_FIX_LABELS,
+    TEXT_FIX_LINE,
     Fences,
     ListItem,
     SyntaxProblem,
@@ -42,8 +48,10 @@ from app.content.canonical_syntax import (
     scan_fences,
     section_key,
     strip_blank_lines,
+    text_fix_field,
 )
 from app.content.canonical_write import CHOICE_LINE, default_mcq_answer, render_bank
+from labs.registry import LABS, LabNotFound, load_spec
 
 __all__ = ["is_canonical", "parse_bank", "write_bank"]
 
@@ -147,6 +155,7 @@ def _read_question(doc: _Doc, start: int, end: int, warnings: list[ContentWarnin
     )
     question.key_points = [item.text for item in _items(doc, sections.get("key_points")) if item.text]
     question.corrections = _corrections(doc, sections.get("corrections"))
+    question.text_fixes = _text_fixes(doc, sections.get("text_fixes"))
     question.alternates = _alternates(doc, sections.get("alternates"))
     options = sections.get("options")
     question.choices = _choices(doc, options) if options else []
@@ -193,18 +202,81 @@ def _items(doc: _Doc, section: _Section | None) -> list[ListItem]:
 def _corrections(doc: _Doc, section: _Section | None) -> list[Correction]:
     corrections = []
     for item in _items(doc, section):
-        kept, sources = [item.first], []
-        for line in item.more:
-            match = SOURCES_LINE.match(line.strip())
-            if match:
-                sources += [s.strip() for s in SOURCE_SEPARATORS.split(match[1]) if s.strip()]
+        kept, sources, lab = [item.first], [], None
+        for offset, line in enumerate(item.more, start=item.index + 1):
+            source_match, lab_match = SOURCES_LINE.match(line.strip()), LAB_LINE.match(line.strip())
+            if source_match:
+                sources += [s.strip() for s in SOURCE_SEPARATORS.split(source_match[1]) if s.strip()]
+            elif lab_match:
+                if lab is not None:
+                    raise doc.error(offset, "勘误只能写一个实验行 / a correction names at most one lab")
+                lab = _lab(doc, offset, lab_match[1].strip())
             else:
                 kept.append(line)
         text = strip_blank_lines(kept)
         if not text:
             raise doc.error(item.index, "勘误内容为空 / empty correction")
-        corrections.append(Correction(text=text, sources=sources))
+        if not sources:
+            # A correction is only as good as its evidence: say where the right answer comes from.
+            raise doc.error(item.index, "勘误缺少来源（续行 来源：…） / correction names no source (add 来源: …)")
+        corrections.append(Correction(text=text, sources=sources, lab=lab))
     return corrections
+
+
+def _lab(doc: _Doc, index: int, lab_id: str) -> str:
+    if not lab_id:
+        raise doc.error(index, "实验行为空 / empty lab line")
+    if lab_id not in registered_labs():
+        known = ", ".join(registered_labs())
+        raise doc.error(index, f"未知的实验 {lab_id!r}（已注册：{known}） / unknown lab; registered: {known}")
+    return lab_id
+
+
+@lru_cache(maxsize=1)
+def registered_labs() -> tuple[str, ...]:
+    """Lab ids whose spec loads (without torch), in the registry's order."""
+    known = []
+    for lab_id in LABS:
+        try:
+            load_spec(lab_id)
+        except LabNotFound:
+            continue
+        known.append(lab_id)
+    return tuple(known)
+
+
+def _text_fixes(doc: _Doc, section: _Section | None) -> list[TextFix]:
+    fixes = []
+    for item in _items(doc, section):
+        fields: dict[str, tuple[int, str]] = {}  # field -> (0-based line, value)
+        for index, line in [(item.index, item.first), *enumerate(item.more, start=item.index + 1)]:
+            if not line.strip():
+                continue
+            match = TEXT_FIX_LINE.match(line.strip())
+            if not match:
+                raise doc.error(index, "文字修订的每行须为 原文：/修正：/位置： "
+                                       "/ each text fix line must be Original:/Fixed:/Location:")
+            key = text_fix_field(match[1])
+            if key in fields:
+                raise doc.error(index, f"文字修订中 {TEXT_FIX_LABELS[key]} 重复 / duplicate {key} line")
+            if not match[2].strip():
+                raise doc.error(index, f"文字修订的 {TEXT_FIX_LABELS[key]} 为空 / empty {key} line")
+            fields[key] = (index, match[2].strip())
+        missing = [key for key in TEXT_FIX_LABELS if key not in fields]
+        if missing:
+            labels = "、".join(TEXT_FIX_LABELS[key] for key in missing)
+            raise doc.error(item.index, f"文字修订缺少 {labels} / text fix lacks {', '.join(missing)}")
+        location_index, location = fields["location"]
+        try:
+            ref = SourceRef.parse(location)
+        except ValueError:
+            raise doc.error(location_index, f"位置须写成 文档:行号：{location!r} "
+                                            "/ location must be DOCUMENT:LINE") from None
+        original, fixed = fields["original"][1], fields["fixed"][1]
+        if original == fixed:
+            raise doc.error(item.index, "文字修订的原文与修正相同 / text fix changes nothing")
+        fixes.append(TextFix(original=original, fixed=fixed, location=ref))
+    return fixes
 
 
 def _alternates(doc: _Doc, section: _Section | None) -> list[Alternate]:

@@ -19,6 +19,7 @@ SECTION_LABELS: dict[str, str] = {
     "explanation": "解析",
     "key_points": "要点",
     "corrections": "勘误",
+    "text_fixes": "文字修订",
     "alternates": "其他答案",
 }
 _ENGLISH_ALIASES: dict[str, tuple[str, ...]] = {
@@ -28,6 +29,7 @@ _ENGLISH_ALIASES: dict[str, tuple[str, ...]] = {
     "explanation": ("explanation",),
     "key_points": ("key points", "keypoints"),
     "corrections": ("corrections", "errata"),
+    "text_fixes": ("text fixes",),
     "alternates": ("alternates", "other answers"),
 }
 _LABEL_TO_KEY: dict[str, str] = {label: key for key, label in SECTION_LABELS.items()} | {
@@ -36,6 +38,12 @@ _LABEL_TO_KEY: dict[str, str] = {label: key for key, label in SECTION_LABELS.ite
 
 SOURCES_LINE = re.compile(r"^(?:来源|sources)\s*[:：]\s*(.*)$", re.IGNORECASE)
 SOURCE_SEPARATORS = re.compile(r"[；;]")
+LAB_LINE = re.compile(r"^(?:实验|lab)\s*[:：]\s*(.*)$", re.IGNORECASE)
+# The three lines of a `### 文字修订` item, by the field they fill.
+TEXT_FIX_LABELS: dict[str, str] = {"original": "原文", "fixed": "修正", "location": "位置"}
+TEXT_FIX_LINE = re.compile(r"^(原文|修正|位置|original|fixed|location)\s*[:：]\s*(.*)$", re.IGNORECASE)
+_TEXT_FIX_FIELD = {"原文": "original", "修正": "fixed", "位置": "location"}
+
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
 _DETAILS_TAG = re.compile(r"<(/?)details\b[^>]*>", re.IGNORECASE)
 _CODE_SPAN = re.compile(r"(`+).+?\1")
@@ -49,6 +57,11 @@ class SyntaxProblem(Exception):
         super().__init__(message)
         self.index = index
         self.message = message
+
+
+def text_fix_field(label: str) -> str:
+    """'original' for 原文 or Original (any case): the TextFix field a labelled line fills."""
+    return _TEXT_FIX_FIELD.get(label, label.casefold())
 
 
 def heading_text(line: str, level: int) -> str | None:

@@ -19,13 +19,16 @@ from app.content.bank import (
     ParsedBank,
     ParsedQuestion,
     SourceRef,
+    TextFix,
     derive_question_id,
 )
 from app.content.canonical_meta import FORMAT_VERSION, QUESTION_ID, SLUG
 from app.content.canonical_syntax import (
+    LAB_LINE,
     SECTION_LABELS,
     SOURCE_SEPARATORS,
     SOURCES_LINE,
+    TEXT_FIX_LABELS,
     body_problem,
     strip_blank_lines,
 )
@@ -104,6 +107,8 @@ def _question(question: ParsedQuestion, question_id: str) -> str:
         blocks.append(_section("key_points", "\n".join(_item(point) for point in question.key_points)))
     if question.corrections:
         blocks.append(_section("corrections", _corrections(question.corrections)))
+    if question.text_fixes:
+        blocks.append(_section("text_fixes", "\n".join(_text_fix(fix) for fix in question.text_fixes)))
     if question.alternates:
         blocks.append(_section("alternates", "\n\n".join(_alternate(alt) for alt in question.alternates)))
     return "\n\n".join(blocks)
@@ -170,14 +175,33 @@ def _item(text: str, *, prefix: str = "", extra: Iterable[str] = ()) -> str:
 def _corrections(corrections: list[Correction]) -> str:
     items = []
     for correction in corrections:
-        if any(SOURCES_LINE.match(line.strip()) for line in correction.text.split("\n")[1:]):
-            raise ValueError(f"correction text has a line that reads as its sources: {correction.text!r}")
+        for line in correction.text.split("\n")[1:]:
+            if SOURCES_LINE.match(line.strip()) or LAB_LINE.match(line.strip()):
+                raise ValueError(f"correction text has a line that reads as its sources or lab: {line!r}")
+        if not correction.sources:
+            raise ValueError(f"correction names no source: {correction.text!r}")
         for source in correction.sources:
             if not source.strip() or "\n" in source or SOURCE_SEPARATORS.search(source):
                 raise ValueError(f"a correction source must be one line without ；or ;: {source!r}")
-        extra = [f"  来源：{'；'.join(s.strip() for s in correction.sources)}"] if correction.sources else []
+        extra = [f"  来源：{'；'.join(s.strip() for s in correction.sources)}"]
+        if correction.lab is not None:
+            extra.append(f"  实验：{_one_line(correction.lab, 'correction lab')}")
         items.append(_item(correction.text, extra=extra))
     return "\n".join(items)
+
+
+def _text_fix(fix: TextFix) -> str:
+    """Three labelled lines; the parser reads them back whatever the text, since a label starts each."""
+    original, fixed = _one_line(fix.original, "text fix original"), _one_line(fix.fixed, "text fix fixed")
+    return "\n".join([f"- {TEXT_FIX_LABELS['original']}：{original}", f"  {TEXT_FIX_LABELS['fixed']}：{fixed}",
+                      f"  {TEXT_FIX_LABELS['location']}：{fix.location}"])
+
+
+def _one_line(value: str, what: str) -> str:
+    text = value.strip()
+    if not text or "\n" in text:
+        raise ValueError(f"{what} must be one non-empty line: {value!r}")
+    return text
 
 
 def _alternate(alternate: Alternate) -> str:

@@ -16,6 +16,7 @@ from app.models import (
     Question,
     QuestionConcept,
     QuestionSource,
+    TextFix,
 )
 
 
@@ -31,6 +32,7 @@ def export_document(session: Session) -> dict[str, Any]:
     choices, key_points = _grouped(session, Choice), _grouped(session, KeyPoint)
     sources, links = _grouped(session, QuestionSource), _grouped(session, QuestionConcept)
     alternates, corrections = _grouped(session, Alternate), _grouped(session, Correction)
+    text_fixes = _grouped(session, TextFix)
     corrections_of_alternate: dict[int, list[Correction]] = defaultdict(list)
     for rows in corrections.values():
         for row in rows:
@@ -38,7 +40,7 @@ def export_document(session: Session) -> dict[str, Any]:
                 corrections_of_alternate[row.alternate_id].append(row)
 
     def correction_json(row: Correction) -> dict[str, Any]:
-        return {"text": row.text, "sources": list(row.sources)}
+        return {"text": row.text, "sources": list(row.sources), "lab": row.lab}
 
     questions = []
     for question in session.exec(select(Question).order_by(col(Question.position))):
@@ -66,6 +68,11 @@ def export_document(session: Session) -> dict[str, Any]:
                     "corrections": [correction_json(c) for c in corrections_of_alternate[a.id or 0]],
                 }
                 for a in alternates[qid]
+            ],
+            "text_fixes": [
+                {"original": f.original, "fixed": f.fixed,
+                 "location": {"document": f.source_document, "line": f.source_line}}
+                for f in text_fixes[qid]
             ],
             "unanswered": question.unanswered,
             "retired": question.retired,

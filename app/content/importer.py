@@ -24,11 +24,14 @@ from app.models import (
     Question,
     QuestionConcept,
     QuestionSource,
+    TextFix,
     utcnow,
 )
 from app.search.index import rebuild_index
 
-_CHILD_TABLES: tuple[Any, ...] = (Correction, Alternate, Choice, KeyPoint, QuestionSource, QuestionConcept)
+_CHILD_TABLES: tuple[Any, ...] = (
+    Correction, Alternate, Choice, KeyPoint, QuestionSource, QuestionConcept, TextFix,
+)
 
 
 @dataclass
@@ -151,8 +154,11 @@ def _add_children(session: Session, question: ParsedQuestion) -> None:
         + [QuestionSource(question_id=qid, position=i, document=s.document, line=s.line)
            for i, s in enumerate(question.sources)]
         + [QuestionConcept(question_id=qid, concept_id=cid, position=i) for i, cid in enumerate(question.concepts)]
-        + [Correction(question_id=qid, position=i, text=c.text, sources=list(c.sources))
+        + [Correction(question_id=qid, position=i, text=c.text, sources=list(c.sources), lab=c.lab)
            for i, c in enumerate(question.corrections)]
+        + [TextFix(question_id=qid, position=i, original=f.original, fixed=f.fixed,
+                   source_document=f.location.document, source_line=f.location.line)
+           for i, f in enumerate(question.text_fixes)]
     )
     for position, alternate in enumerate(question.alternates):
         row = Alternate(question_id=qid, position=position, answer=alternate.answer,
@@ -160,4 +166,4 @@ def _add_children(session: Session, question: ParsedQuestion) -> None:
         session.add(row)
         session.flush()
         session.add_all([Correction(question_id=qid, alternate_id=row.id, position=i, text=c.text,
-                                    sources=list(c.sources)) for i, c in enumerate(alternate.corrections)])
+                                    sources=list(c.sources), lab=c.lab) for i, c in enumerate(alternate.corrections)])

@@ -111,6 +111,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "study.correction.title": {"zh": "勘误", "en": "Correction"},
     "study.correction.sources": {"zh": "依据：{sources}", "en": "Sources: {sources}"},
+    "study.correction.title_count": {"zh": "勘误（{count}）", "en": "Corrections ({count})"},
+    "study.correction.lead": {"zh": "下面这份答案有误，请以勘误为准：", "en": "The answer below has errors; "
+                                                                  "these corrections take precedence:"},
+    "study.correction.lab": {"zh": "在实验中验证：{title}", "en": "Verify in the lab: {title}"},
+    "study.correction.lab_missing": {"zh": "实验 {title} 已不可用", "en": "Lab {title} is no longer available"},
+    "study.text_fixes.title": {"zh": "文字修订（{count}）", "en": "Text fixes ({count})"},
+    "study.text_fixes.intro": {
+        "zh": "原始文档中这些文字有乱码或笔误，题库中已修正；按“位置”可在原始文档中找到原来那一行。",
+        "en": "These passages were garbled or mistyped in the source documents and are fixed here; the location "
+              "finds the original line.",
+    },
+    "study.text_fixes.original": {"zh": "原文", "en": "Original"},
+    "study.text_fixes.fixed": {"zh": "修正", "en": "Fixed"},
+    "study.text_fixes.location": {"zh": "位置", "en": "Location"},
     "study.question.answer": {"zh": "参考答案", "en": "Answer"},
     "study.question.correct_choice": {"zh": "正确答案：", "en": "Correct: "},
     "study.question.explanation": {"zh": "解析", "en": "Explanation"},

@@ -27,6 +27,7 @@ from app.study.service import (
     save_note,
     set_bookmark,
 )
+from app.study.solutions import reference_solution, solution_json
 from app.study.stats import Dashboard, dashboard
 from app.templating import is_htmx, render
 
@@ -128,14 +129,16 @@ def question_page(request: Request, session: SessionDep, viewer: ViewerDep, sett
                   question_id: str, reveal: str | None = None) -> Response:
     """A question with its answer (collapsed unless ?reveal=1), corrections, sources, card, note and bookmark."""
     detail = _question(session, viewer, question_id)
-    context = {"detail": detail, "reveal": reveal not in (None, "", "0"), "zone": _zone(settings), "active": "browse"}
+    context = {"detail": detail, "reveal": reveal not in (None, "", "0"), "zone": _zone(settings), "active": "browse",
+               "solution": reference_solution(detail.question.id)}
     return render(request, viewer, "study/question.html", context)
 
 
 @router.get("/api/questions/{question_id}", name="api_question")
 def api_question(session: SessionDep, viewer: ViewerDep, question_id: str) -> dict[str, Any]:
     """A question with everything about it, including the learner's card state, note and bookmark (JSON)."""
-    return schemas.question_json(_question(session, viewer, question_id))
+    detail = _question(session, viewer, question_id)
+    return schemas.question_json(detail) | {"solution": solution_json(reference_solution(detail.question.id))}
 
 
 @router.post("/questions/{question_id}/note", name="question_note")

@@ -35,6 +35,7 @@ def question_json(detail: QuestionDetail) -> dict[str, Any]:
         "sources": [{"document": document, "line": line} for document, line in detail.sources],
         "corrections": [asdict(c) for c in detail.corrections],
         "alternates": [asdict(a) for a in detail.alternates],
+        "text_fixes": [asdict(f) for f in detail.text_fixes],
         "concepts": [concept_ref_json(c) for c in detail.concepts],
         "related": [item_json(item) for item in detail.related],
         "card": card_json(detail.card),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, func
@@ -23,9 +24,11 @@ from app.models import (
     Question,
     QuestionConcept,
     QuestionSource,
+    TextFix,
 )
 from app.review.service import card_state as review_card_state
 from app.study.browse import QuestionItem, question_items
+from labs.registry import LabNotFound, load_spec
 
 RELATED_LIMIT = 8
 NOTE_MAX_CHARS = 20_000
@@ -49,9 +52,30 @@ class CardState:
 
 
 @dataclass(frozen=True)
+class LabRef:
+    """A lab a correction can be checked in; `known` is False for an id no longer registered (no link then)."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    known: bool = True
+
+
+@dataclass(frozen=True)
 class CorrectionView:
     text: str
     sources: list[str]
+    lab: LabRef | None = None
+
+
+@dataclass(frozen=True)
+class TextFixView:
+    """A repaired line of a source document; document and line find the original."""
+
+    original: str
+    fixed: str
+    document: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -79,6 +103,7 @@ class QuestionDetail:
     sources: list[tuple[str, int]]  # (document, line)
     corrections: list[CorrectionView]  # of the shown answer
     alternates: list[AlternateView]
+    text_fixes: list[TextFixView]
     concepts: list[Concept]
     related: list[QuestionItem]
     card: CardState
@@ -111,7 +136,7 @@ def _corrections(session: Session, question_id: str) -> tuple[list[CorrectionVie
     of_alternate: dict[int, list[CorrectionView]] = defaultdict(list)
     own: list[CorrectionView] = []
     for row in _ordered(session, Correction, question_id):
-        view = CorrectionView(text=row.text, sources=list(row.sources))
+        view = CorrectionView(text=row.text, sources=list(row.sources), lab=lab_ref(row.lab) if row.lab else None)
         if row.alternate_id is None:
             own.append(view)
         else:
@@ -121,6 +146,21 @@ def _corrections(session: Session, question_id: str) -> tuple[list[CorrectionVie
         for row in _ordered(session, Alternate, question_id)
     ]
     return own, alternates
+
+
+@lru_cache(maxsize=32)
+def lab_ref(lab_id: str) -> LabRef:
+    """The lab's titles from its spec, read without torch; an unregistered id keeps only its name."""
+    try:
+        spec = load_spec(lab_id)
+    except LabNotFound:
+        return LabRef(id=lab_id, title_zh=lab_id, title_en=lab_id, known=False)
+    return LabRef(id=lab_id, title_zh=spec.title_zh, title_en=spec.title_en)
+
+
+def _text_fixes(session: Session, question_id: str) -> list[TextFixView]:
+    return [TextFixView(original=row.original, fixed=row.fixed, document=row.source_document, line=row.source_line)
+            for row in _ordered(session, TextFix, question_id)]
 
 
 def related_questions(*, session: Session, question_id: str, limit: int = RELATED_LIMIT) -> list[QuestionItem]:
@@ -161,6 +201,7 @@ def question_detail(*, session: Session, user_id: int, question_id: str) -> Ques
         sources=[(row.document, row.line) for row in _ordered(session, QuestionSource, question_id)],
         corrections=corrections,
         alternates=alternates,
+        text_fixes=_text_fixes(session, question_id),
         concepts=_concepts_of(session, question_id),
         related=related_questions(session=session, question_id=question_id),
         card=card_state(session=session, user_id=user_id, question_id=question_id),

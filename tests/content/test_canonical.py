@@ -103,7 +103,7 @@ def test_alternates_keep_their_source_and_corrections() -> None:
         answer="ZeRO 是一种内存优化技术，它把数据分割到多个 GPU 上，从而减少单卡内存占用。",
         source=SourceRef("001_df8376fe26b6958d.txt", 216),
         corrections=[Correction("切分的是模型状态而不是数据。", ["Rajbhandari et al., 2020"]),
-                     Correction("没有说明三个阶段。", [])],
+                     Correction("没有说明三个阶段。", ["ZeRO 论文 §5.1–5.3"])],
     )
     assert second.source == SourceRef("003_bd4bf7e953bc6448.txt", 40)
     assert second.answer.startswith("- **内存优化**") and second.corrections == []

@@ -98,7 +98,8 @@ def test_concepts_cover_the_documents(document: dict[str, Any]) -> None:
 
 def test_export_has_the_promised_shape(document: dict[str, Any]) -> None:
     question_keys = {"id", "kind", "prompt", "answer", "explanation", "choices", "key_points", "difficulty",
-                     "topic", "skill", "concepts", "sources", "corrections", "alternates", "retired"}
+                     "topic", "skill", "concepts", "sources", "corrections", "alternates", "text_fixes",
+                     "retired"}
     for q in document["questions"]:
         assert question_keys <= set(q)
         assert q["kind"] in {"mcq", "open", "code"}
@@ -108,6 +109,10 @@ def test_export_has_the_promised_shape(document: dict[str, Any]) -> None:
             assert set(source) == {"document", "line"} and source["line"] >= 1
         for alternate in q["alternates"]:
             assert {"answer", "source", "corrections"} <= set(alternate)
+        for correction in q["corrections"] + [c for a in q["alternates"] for c in a["corrections"]]:
+            assert set(correction) == {"text", "sources", "lab"} and correction["sources"]
+        for fix in q["text_fixes"]:
+            assert set(fix) == {"original", "fixed", "location"} and set(fix["location"]) == {"document", "line"}
     for concept in document["concepts"]:
         assert {"id", "name_zh", "name_en", "topic", "labs"} <= set(concept)
 

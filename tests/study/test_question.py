@@ -73,14 +73,16 @@ def test_corrections_stand_above_the_answers_they_correct(banks: ImportReport, c
     notice = page.find("p", cls="callout-correction", data_notice="corrections")
     assert "3" in notice.text()  # one on the answer, two on the first alternate; visible before the reveal
     answer = page.find("section", cls="answer")
-    own = answer.find("aside", cls="correction")
+    box = answer.find("aside", cls="corrections")
+    (own,) = box.find_all("li", cls="correction")
     assert "模型状态" in own.text() and "ZeRO 论文 §5" in own.text()
-    assert _position(page, own) < _position(page, answer.find("div", cls="answer-body"))
+    assert _position(page, box) < _position(page, answer.find("div", cls="answer-body"))
     alternate = page.find("article", cls="alternate", data_document="001_df8376fe26b6958d.txt")
-    corrections = alternate.find_all("aside", cls="correction")
-    assert len(corrections) == 2
-    body = [child for child in alternate.find_all("div", cls="markdown") if "内存优化技术" in child.text()][0]
-    assert all(_position(page, c) < _position(page, body) for c in corrections)
+    alternate_box = alternate.find("aside", cls="corrections")
+    assert alternate_box.attrs["data-count"] == "2" and len(alternate_box.find_all("li", cls="correction")) == 2
+    assert _position(page, alternate_box) < _position(page, alternate.find("div", cls="alternate-body"))
+    other = page.find("article", cls="alternate", data_document="003_bd4bf7e953bc6448.txt")
+    assert not other.find_all("aside", cls="corrections")  # an answer without corrections gets no box
     sources = [li.text() for li in page.find("ul", cls="sources").find_all("li")]
     assert sources == ["000_19bd2eb347514dbd.txt 第 120 行", "001_df8376fe26b6958d.txt 第 216 行"]
     assert page.find("a", href="/concepts/zero")
