@@ -6,6 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY labs ./labs
+COPY solutions ./solutions
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static

@@ -29,11 +29,11 @@ serve: $(APP_STAMP)
 	$(BIN)/preplab serve
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check app labs tests migrations
+	$(BIN)/ruff check app labs solutions tests migrations
 	$(BIN)/mypy app
 
 test: $(DEV_STAMP)  ## install what tests need, lint, run the whole suite
-	$(BIN)/ruff check app labs tests migrations
+	$(BIN)/ruff check app labs solutions tests migrations
 	$(BIN)/mypy app
 	$(BIN)/pytest
 
