@@ -15,6 +15,7 @@ from app.db import make_engine, session_scope, upgrade_database
 from app.deps import Viewer
 from app.labs.routes import router as labs_router
 from app.labs.service import on_startup as labs_on_startup
+from app.mock.routes import router as mock_router
 from app.preferences.routes import router as preferences_router
 from app.quiz.routes import router as quiz_router
 from app.review.routes import router as review_router
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
-    for router in (study_router, review_router, quiz_router, search_router, preferences_router, labs_router):
+    for router in (study_router, review_router, quiz_router, mock_router, search_router, preferences_router,
+                   labs_router):
         app.include_router(router)
     _install_error_handlers(app)
     return app

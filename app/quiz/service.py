@@ -9,7 +9,6 @@ second tab never logs a second practice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.choices import ChoiceProblem, parse_labels, split_stored
 from app.clock import utcnow
 from app.models import Choice, KeyPoint, Question, QuizAnswer, QuizSession
 from app.quiz.errors import CardBusy, InvalidAnswer, UnknownPosition, UnknownQuiz
@@ -171,29 +171,15 @@ def quiz_items(*, session: Session, user_id: int, quiz_id: int) -> list[QuizItem
 
 
 def _split_stored(choice: str) -> list[str]:
-    return [label for label in choice.split(",") if label]
+    return split_stored(choice)
 
 
 def parse_choice(item: QuizItem, raw: str | Sequence[str]) -> list[str]:
     """The labels a learner chose, checked against the question: "B", "A,C", "A C", "AC" or a list of labels."""
-    labels = [choice.label for choice in item.choices]
-    if isinstance(raw, str):
-        text = raw.strip().upper()
-        parts = [text] if text in labels else [part for part in re.split(r"[\s,，、;]+", text) if part]
-        if len(parts) == 1 and parts[0] not in labels and all(char in labels for char in parts[0]):
-            parts = list(parts[0])
-    else:
-        parts = [part.strip().upper() for part in raw if part.strip()]
-    if not parts:
-        raise InvalidAnswer("quiz.error.no_choice", field="choice")
-    unknown = [part for part in parts if part not in labels]
-    if unknown:
-        raise InvalidAnswer("quiz.error.unknown_choice", field="choice", value="、".join(unknown),
-                            labels="、".join(labels))
-    chosen = sorted(set(parts), key=labels.index)
-    if len(chosen) > 1 and not item.multiple:
-        raise InvalidAnswer("quiz.error.one_choice", field="choice")
-    return chosen
+    try:
+        return parse_labels(raw, [choice.label for choice in item.choices], multiple=item.multiple)
+    except ChoiceProblem as problem:
+        raise InvalidAnswer(f"quiz.error.{problem.reason}", field="choice", **problem.values) from problem
 
 
 def _finish_if_complete(session: Session, quiz_id: int, total: int, now: datetime) -> None:

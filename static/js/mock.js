@@ -1,0 +1,302 @@
+// The timed round: one question at a time, the round's and the question's countdown, and autosave to the server.
+// Everything is keyed by this page's round id and the question's position (never a cookie or localStorage), so two
+// rounds in two tabs never mix. The server keeps the deadline; the countdown here only shows it. Saves run one at a
+// time, in order, each carrying the latest text and the milliseconds spent on the question since its last save.
+
+const DEBOUNCE_MS = 800; // a pause in typing this long saves
+const MAX_WAIT_MS = 1500; // typing without a pause still saves this often: the server is never ~2 s behind
+const FLUSH_BEFORE_DEADLINE_MS = 2000; // in the last seconds every keystroke saves at once
+const HEARTBEAT_MS = 15000; // time spent reading (no typing) is reported this often
+const RETRY_MS = 2000;
+
+const pad = (number) => String(number).padStart(2, "0");
+
+function clockText(ms) {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = `${pad(seconds % 60)}`;
+  return hours ? `${hours}:${pad(minutes)}:${rest}` : `${minutes}:${rest}`;
+}
+
+function timeOfDay(iso) {
+  const moment = new Date(iso);
+  return `${pad(moment.getHours())}:${pad(moment.getMinutes())}:${pad(moment.getSeconds())}`;
+}
+
+function startRound(root) {
+  const api = root.dataset.api;
+  const deadline = Number(root.dataset.deadlineMs);
+  const offset = Number(root.dataset.serverNowMs) - Date.now(); // the server's clock minus this one
+  const budget = Number(root.dataset.budgetMs);
+  const text = (name) => root.dataset[name] || "";
+  const forms = new Map([...root.querySelectorAll("form.mock-question")].map((f) => [Number(f.dataset.position), f]));
+  const states = new Map([...forms.keys()].map((position) => [position, {
+    dirty: false, dirtySince: null, flagDirty: false, queued: false, timer: null, pendingMs: 0,
+  }]));
+  const stateLine = root.querySelector("[data-save-state]");
+  const errorLine = root.querySelector("[data-error]");
+  let current = Number(root.dataset.position);
+  let activeSince = null;
+  let chain = Promise.resolve();
+  let closed = false;
+  let finishing = false;
+
+  const serverNow = () => Date.now() + offset;
+  const form = (position) => forms.get(position);
+  const dot = (position) => root.querySelector(`[data-goto="${position}"]`);
+
+  function showState(key, savedAt) {
+    stateLine.dataset.state = key;
+    stateLine.textContent = key === "saved" ? text("msgSaved").replace("{time}", timeOfDay(savedAt)) : text(key);
+  }
+
+  // Time on the current question, counted while it is on screen and the page is visible.
+  function clockIn() {
+    if (!closed && document.visibilityState === "visible") activeSince = performance.now();
+  }
+  function clockOut() {
+    if (activeSince === null) return;
+    states.get(current).pendingMs += performance.now() - activeSince;
+    activeSince = null;
+  }
+  function unsentMs(position) {
+    const live = position === current && activeSince !== null ? performance.now() - activeSince : 0;
+    return states.get(position).pendingMs + live;
+  }
+  function takeElapsed(position) {
+    if (position === current && activeSince !== null) {
+      clockOut();
+      clockIn();
+    }
+    const state = states.get(position);
+    const elapsed = Math.round(state.pendingMs);
+    state.pendingMs = 0;
+    return elapsed;
+  }
+
+  function payload(position) {
+    const state = states.get(position);
+    const element = form(position);
+    const body = {};
+    if (state.dirty) {
+      if (element.dataset.kind === "mcq") {
+        body.choice = [...element.querySelectorAll("[data-choice]:checked")].map((input) => input.value).join(",");
+      } else {
+        body.answer = element.querySelector("[data-answer]").value;
+      }
+    }
+    if (state.flagDirty) body.flagged = element.querySelector("[data-flag]").checked;
+    state.dirty = false;
+    state.dirtySince = null;
+    state.flagDirty = false;
+    body.elapsed_ms = takeElapsed(position);
+    return body;
+  }
+
+  function putBack(position, body) {
+    const state = states.get(position);
+    if ("answer" in body || "choice" in body) {
+      state.dirty = true;
+      state.dirtySince ??= performance.now();
+    }
+    if ("flagged" in body) state.flagDirty = true;
+    state.pendingMs += body.elapsed_ms;
+  }
+
+  function saved(position, data) {
+    const element = form(position);
+    element.dataset.timeSpent = data.time_spent_ms;
+    element.dataset.savedAt = data.saved_at;
+    const answered = element.dataset.kind === "mcq" ? data.choice.length > 0 : data.answer.trim() !== "";
+    dot(position).dataset.answered = String(answered);
+    dot(position).dataset.flagged = String(data.flagged);
+    const state = states.get(position);
+    showState(state.dirty ? "msgUnsaved" : "saved", data.saved_at);
+  }
+
+  async function send(position, keepalive = false) {
+    states.get(position).queued = false;
+    if (closed) return;
+    const body = payload(position);
+    if (!("answer" in body || "choice" in body || "flagged" in body) && body.elapsed_ms < 1) return;
+    if (!keepalive) showState("msgSaving");
+    let response;
+    try {
+      response = await fetch(`${api}/answers/${position}`, {
+        method: "PUT", keepalive, body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+      });
+    } catch {
+      putBack(position, body);
+      showState("msgFailed");
+      setTimeout(() => queue(position), RETRY_MS);
+      return;
+    }
+    const data = await response.json().catch(() => ({}));
+    if (response.ok) return saved(position, data);
+    if (response.status === 409) return refused(data);
+    putBack(position, body);
+    showError(data.detail || response.statusText);
+  }
+
+  function queue(position) {
+    const state = states.get(position);
+    clearTimeout(state.timer);
+    state.timer = null;
+    if (state.queued || closed) return chain;
+    state.queued = true;
+    chain = chain.then(() => send(position));
+    return chain;
+  }
+
+  function flushAll() {
+    for (const [position, state] of states) {
+      if (state.dirty || state.flagDirty || unsentMs(position) >= 1) queue(position);
+    }
+    return chain;
+  }
+
+  function showError(message) {
+    errorLine.textContent = message;
+    errorLine.hidden = !message;
+  }
+
+  function lock() {
+    closed = true;
+    clockOut();
+    for (const element of forms.values()) {
+      for (const control of element.querySelectorAll("input, textarea, button")) control.disabled = true;
+    }
+  }
+
+  function refused(data) {
+    showError(data.detail || "");
+    lock();
+    if (data.code === "time_up" || data.code === "finished") finish();
+  }
+
+  async function finish() {
+    if (finishing) return;
+    finishing = true;
+    if (deadline - serverNow() <= 0) showState("msgTimeUp");
+    await flushAll();
+    lock();
+    try {
+      await fetch(`${api}/finish`, { method: "POST", headers: { Accept: "application/json" } });
+    } finally {
+      window.location.assign(root.dataset.reportUrl);
+    }
+  }
+
+  // The address names the question on screen, so a reload comes back to it.
+  function remember(position) {
+    const url = new URL(window.location.href);
+    url.searchParams.set("q", String(position));
+    history.replaceState(null, "", url);
+  }
+
+  function show(position) {
+    if (!forms.has(position) || position === current) return;
+    clockOut();
+    queue(current);
+    form(current).hidden = true;
+    dot(current).removeAttribute("aria-current");
+    current = position;
+    form(current).hidden = false;
+    dot(current).setAttribute("aria-current", "step");
+    remember(position);
+    clockIn();
+    const savedAt = form(current).dataset.savedAt;
+    if (savedAt) showState("saved", savedAt);
+    form(current).querySelector("[data-answer], [data-choice]")?.focus({ preventScroll: true });
+  }
+
+  function edited(event) {
+    const element = event.target.closest("form.mock-question");
+    if (!element || closed) return;
+    const position = Number(element.dataset.position);
+    const state = states.get(position);
+    if (event.target.matches("[data-flag]")) {
+      state.flagDirty = true;
+      queue(position);
+      return;
+    }
+    state.dirty = true;
+    state.dirtySince ??= performance.now();
+    showState("msgUnsaved");
+    const wait = Math.min(DEBOUNCE_MS, MAX_WAIT_MS - (performance.now() - state.dirtySince));
+    if (event.target.matches("[data-choice]") || wait <= 0 || deadline - serverNow() <= FLUSH_BEFORE_DEADLINE_MS) {
+      queue(position);
+    } else {
+      clearTimeout(state.timer);
+      state.timer = setTimeout(() => queue(position), wait);
+    }
+  }
+
+  function tick() {
+    const remaining = deadline - serverNow();
+    root.querySelector("[data-clock]").textContent = clockText(remaining);
+    root.classList.toggle("is-urgent", remaining < 60000);
+    const spent = Number(form(current).dataset.timeSpent || 0) + unsentMs(current);
+    const questionClock = root.querySelector("[data-question-clock]");
+    if (budget > 0) {
+      const left = budget - spent;
+      questionClock.textContent = left >= 0 ? clockText(left) : `${text("msgOver")} +${clockText(-left)}`;
+      questionClock.classList.toggle("is-over", left < 0);
+    } else {
+      questionClock.textContent = clockText(spent);
+    }
+    if (closed) return;
+    if (remaining <= FLUSH_BEFORE_DEADLINE_MS) flushAll();
+    if (remaining <= 0) finish();
+  }
+
+  function leaving() {
+    // The page is going away: whatever is not saved goes now, with keepalive, outside the queue.
+    clockOut();
+    for (const [position, state] of states) {
+      if (state.dirty || state.flagDirty || state.pendingMs >= 1) send(position, true);
+    }
+  }
+
+  root.addEventListener("input", edited);
+  root.addEventListener("focusout", (event) => {
+    const element = event.target.closest?.("form.mock-question");
+    if (element && states.get(Number(element.dataset.position)).dirty) queue(Number(element.dataset.position));
+  });
+  root.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-goto]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    show(Number(link.dataset.goto));
+  });
+  root.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const target = event.submitter?.value;
+    if (event.target.matches("[data-finish]") || target === "finish") finish();
+    else if (target && /^\d+$/.test(target)) {
+      if (Number(target) === current) queue(current);
+      else show(Number(target));
+    }
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") leaving();
+    else clockIn();
+  });
+  window.addEventListener("pagehide", leaving);
+
+  for (const button of root.querySelectorAll("[data-plain-save]")) button.hidden = true; // autosave replaces it
+  remember(current);
+  const savedAt = form(current).dataset.savedAt;
+  if (savedAt) showState("saved", savedAt);
+  clockIn();
+  tick();
+  setInterval(tick, 250);
+  setInterval(() => {
+    if (!closed && unsentMs(current) >= 5000) queue(current);
+  }, HEARTBEAT_MS);
+}
+
+const round = document.getElementById("mock-round");
+if (round) startRound(round);

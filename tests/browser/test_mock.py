@@ -1,0 +1,151 @@
+"""Mock interviews in a real browser: a 3-question round set up from /mock, answers autosaved as they are typed,
+a reload midway that keeps them, a short round that runs out on its own and lands on the report; and two rounds in
+two tabs that never mix."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+from typing import Any
+
+from tests.browser.conftest import screenshot
+from tests.server import LiveServer
+
+SAVED = re.compile(r"^已保存 \d\d:\d\d:\d\d$")
+
+
+def api(server: LiveServer, path: str, body: dict[str, Any] | None = None) -> Any:
+    request = urllib.request.Request(server.url + path, data=json.dumps(body).encode() if body else None,
+                                     method="POST" if body else "GET", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def visible_question(page):  # type: ignore[no-untyped-def]
+    return page.locator("form.mock-question:not([hidden])")
+
+
+def wait_saved(page) -> str:  # type: ignore[no-untyped-def]
+    state = page.get_by_test_id("mock-save-state")
+    page.wait_for_function("() => document.querySelector('[data-save-state]').dataset.state === 'saved'",
+                           timeout=5000)
+    text = state.inner_text().strip()
+    assert SAVED.match(text), text
+    return text
+
+
+def answer_current(page, text: str) -> str:  # type: ignore[no-untyped-def]
+    """Answer the visible question (type for open, pick the first option for an MCQ); returns what was given."""
+    question = visible_question(page)
+    if question.get_attribute("data-kind") == "mcq":
+        question.locator("label.mock-choice").first.click()
+        given = question.locator("[data-choice]").first.get_attribute("value") or ""
+    else:
+        question.locator("textarea").click()
+        question.locator("textarea").press_sequentially(text, delay=15)
+        given = text
+    wait_saved(page)
+    return given
+
+
+def test_a_short_round_from_setup_to_report(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live_server.url + "/mock")
+    form = page.get_by_test_id("mock-setup")
+    form.locator("input[name=count]").fill("3")
+    form.locator("input[name=minutes]").fill("0.25")  # 15 seconds
+    form.locator("input[name=mix_mcq]").fill("1")
+    form.locator("input[name=mix_open]").fill("2")
+    page.get_by_test_id("mock-start").click()
+    page.wait_for_url(re.compile(r"/mock/\d+(\?q=1)?$"))
+    match = re.search(r"/mock/(\d+)", page.url)
+    assert match
+    interview = int(match[1])
+    clock = page.get_by_test_id("mock-clock")
+    assert re.fullmatch(r"0:1\d", clock.inner_text()), clock.inner_text()
+    assert page.locator("form.mock-question").count() == 3 and visible_question(page).count() == 1
+
+    given = {1: answer_current(page, "ZeRO 切分优化器状态")}
+    page.get_by_test_id("mock-strip").locator("[data-goto='2']").click()
+    assert visible_question(page).get_attribute("data-position") == "2" and page.url.endswith("?q=2")
+    given[2] = answer_current(page, "第二题：梯度累积")
+    assert page.locator(".mock-dot[data-answered=true]").count() == 2
+
+    page.reload()  # midway: every saved answer comes back, on the question we were at
+    assert visible_question(page).get_attribute("data-position") == "2"
+    for position, value in given.items():
+        form_at = page.locator(f"form.mock-question[data-position='{position}']")
+        if form_at.get_attribute("data-kind") == "mcq":
+            assert form_at.locator(f"[data-choice][value='{value}']").is_checked()
+        else:
+            assert form_at.locator("textarea").input_value() == value
+    assert SAVED.match(page.get_by_test_id("mock-save-state").inner_text().strip())
+
+    visible_question(page).get_by_test_id("mock-next").click()
+    given[3] = answer_current(page, "第三题的回答")
+    screenshot(page, "mock-round")
+
+    # Nobody hands in: the server's deadline passes, the page hands in itself and shows the report.
+    page.wait_for_url(re.compile(rf"/mock/{interview}/report$"), timeout=20_000)
+    score = page.get_by_test_id("mock-score")
+    assert score.get_attribute("data-total") == "3"
+    assert re.search(r"答对 \d / 3 题", score.inner_text())
+    rows = page.locator("[data-testid=mock-rows] tbody tr")
+    assert rows.count() == 3
+    assert all(int(ms) > 0 for ms in rows.evaluate_all("rows => rows.map(r => r.dataset.timeMs)"))
+    assert page.get_by_test_id("mock-by-topic").locator("tbody tr").count() >= 1
+    written = page.get_by_test_id("mock-given").all_inner_texts()
+    assert sorted(written) == sorted(v for v in given.values() if len(v) > 1)
+    stored = api(live_server, f"/api/mock-interviews/{interview}")
+    assert stored["status"] == "finished"
+    assert {q["position"]: (q["saved"]["answer"] or ",".join(q["saved"]["choice"])) for q in stored["questions"]} \
+        == given
+    screenshot(page, "mock-report")
+    assert page.dialogs == []
+
+
+def test_two_rounds_in_two_tabs_never_mix(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
+    first = api(live_server, "/api/mock-interviews", {"count": 2, "minutes": 5, "mix": {"open": 2}})
+    second = api(live_server, "/api/mock-interviews", {"count": 2, "minutes": 5, "mix": {"open": 2}})
+    other = page.context.new_page()
+    page.goto(f"{live_server.url}/mock/{first['id']}")
+    other.goto(f"{live_server.url}/mock/{second['id']}")
+    for tab, text in ((page, "第一场的回答"), (other, "第二场的回答"), (page, "，接着写第一场")):
+        tab.bring_to_front()
+        textarea = visible_question(tab).locator("textarea")
+        textarea.click()
+        textarea.press_sequentially(text, delay=10)
+        wait_saved(tab)
+
+    # Typed and gone at once: the keepalive save on leaving still lands.
+    other.bring_to_front()
+    other.locator("form.mock-question:not([hidden]) textarea").press_sequentially("，离开前", delay=5)
+    other.goto(live_server.url + "/mock")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        answers = [q["saved"]["answer"] for q in api(live_server, f"/api/mock-interviews/{second['id']}")["questions"]]
+        if answers[0].endswith("离开前"):
+            break
+        time.sleep(0.1)
+    assert answers == ["第二场的回答，离开前", ""]
+    assert [q["saved"]["answer"] for q in api(live_server, f"/api/mock-interviews/{first['id']}")["questions"]] \
+        == ["第一场的回答，接着写第一场", ""]
+    page.reload()
+    assert visible_question(page).locator("textarea").input_value() == "第一场的回答，接着写第一场"
+    other.close()
+
+
+def test_typing_without_a_pause_is_saved_within_two_seconds(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
+    created = api(live_server, "/api/mock-interviews", {"count": 1, "minutes": 5, "mix": {"open": 1}})
+    page.goto(f"{live_server.url}/mock/{created['id']}")
+    textarea = visible_question(page).locator("textarea")
+    textarea.click()
+    typed = "数据并行每张卡保存完整的模型副本，梯度用全规约同步，显存是瓶颈"
+    started = time.monotonic()
+    textarea.press_sequentially(typed, delay=90)  # never pauses long enough for the debounce alone
+    assert time.monotonic() - started > 2.5
+    saved = api(live_server, f"/api/mock-interviews/{created['id']}")["questions"][0]["saved"]["answer"]
+    assert saved and typed.startswith(saved), saved  # a save landed while the typing went on
+    wait_saved(page)
+    assert api(live_server, f"/api/mock-interviews/{created['id']}")["questions"][0]["saved"]["answer"] == typed
