@@ -46,6 +46,22 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.strip().splitlines()) or "> "
 
 
+def _corrections(row: ReportRow, lang: str) -> list[str]:
+    """The corrections of the answer, written above it as on the report page (the study catalogue's words)."""
+    corrections, t = row.item.corrections, _translator(lang)
+    if not corrections:
+        return []
+    title = (t("study.correction.title_count", count=len(corrections)) if len(corrections) > 1
+             else t("study.correction.title"))
+    lines = [f"**⚠ {title}** {t('study.correction.lead')}", ""]
+    for number, correction in enumerate(corrections, start=1):
+        lines.append(f"{number}. " + correction.text.strip().replace("\n", "\n   "))
+        if correction.sources:
+            joined = ("；" if lang == "zh" else "; ").join(correction.sources)
+            lines.append(f"   {t('study.correction.sources', sources=joined)}")
+    return [*lines, ""]
+
+
 def _question(row: ReportRow, lang: str) -> list[str]:
     item, t = row.item, _translator(lang)
     question = item.question
@@ -53,13 +69,14 @@ def _question(row: ReportRow, lang: str) -> list[str]:
              f"{t('mock.status.' + row.status)} · {t('kind.' + question.kind)} · {question.topic or ''} · "
              f"{t('mock.md.time', time=duration_text(row.time_ms))}", ""]
     if question.kind == "mcq":
+        lines += _corrections(row, lang)
         for choice in item.choices:
             marks = ("✓" if choice.correct else " ") + ("←" if choice.label in item.chosen else "")
             lines.append(f"- [{marks.strip() or ' '}] {choice.label}. {_cell(choice.text)}")
         lines.append("")
     else:
         lines += [f"**{t('mock.md.your_answer')}**", "", _quote(item.answer.answer or t('mock.md.no_answer')), "",
-                  f"**{t('mock.md.reference')}**", "", question.answer.strip(), ""]
+                  f"**{t('mock.md.reference')}**", "", *_corrections(row, lang), question.answer.strip(), ""]
         if row.hint and row.hint.points:
             lines += [f"**{t('mock.md.key_points', covered=row.hint.likely_covered, total=row.hint.total)}**", ""]
             lines += [f"- [{'x' if point.likely else ' '}] {point.text} ({round(point.share * 100)}%)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -71,7 +72,8 @@ def question_json(item: RoundItem, *, reveal: bool) -> dict[str, Any]:
     else:
         body["key_point_count"] = len(item.key_points)
     if reveal:
-        body.update(status=item.status, self_grade=item.answer.self_grade, explanation=question.explanation)
+        body.update(status=item.status, self_grade=item.answer.self_grade, explanation=question.explanation,
+                    corrections=_corrections_json(item))
         if question.kind == "mcq":
             body["correct_choice"] = item.correct_labels
         else:
@@ -96,13 +98,17 @@ def save_json(current: Round, position: int) -> dict[str, Any]:
             "remaining_ms": current.remaining_ms}
 
 
+def _corrections_json(item: RoundItem) -> list[dict[str, Any]]:
+    return [asdict(correction) for correction in item.corrections]
+
+
 def _row_json(row: ReportRow) -> dict[str, Any]:
     item, question = row.item, row.item.question
     body: dict[str, Any] = {"position": item.position, "id": question.id, "title": question.title,
                             "kind": question.kind, "topic": question.topic, "status": row.status,
                             "time_spent_ms": row.time_ms, "budget_ms": row.budget_ms,
                             "over_budget": row.over_budget, "flagged": item.answer.flagged,
-                            "url": f"/questions/{question.id}"}
+                            "url": f"/questions/{question.id}", "corrections": _corrections_json(item)}
     if question.kind == "mcq":
         return {**body, "choice": item.chosen, "correct_choice": item.correct_labels}
     hint = row.hint

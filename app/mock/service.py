@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from app.mock.selection import draw
 from app.mock.setup import MockSetup, resolve
 from app.models import Choice, KeyPoint, MockAnswer, MockInterview, Question, ReviewCard
 from app.quiz.service import MAX_ANSWER_CHARS
+from app.study.service import CorrectionView, answer_corrections_of
 
 __all__ = ["MAX_ANSWER_CHARS", "Round", "RoundItem", "create_interview", "finish_interview", "load_round",
            "save_answer"]
@@ -45,13 +46,15 @@ def _utc(moment: datetime | None) -> datetime:
 
 @dataclass(frozen=True)
 class RoundItem:
-    """One position of a round: the question, its options and key points, and the saved answer."""
+    """One position of a round: the question, its options and key points, the saved answer, and the corrections of
+    the reference answer (shown with it once the round is over)."""
 
     position: int
     question: Question
     choices: list[Choice]
     key_points: list[str]
     answer: MockAnswer
+    corrections: list[CorrectionView] = field(default_factory=list)
 
     @property
     def correct_labels(self) -> list[str]:
@@ -156,9 +159,11 @@ def load_round(*, session: Session, user_id: int, interview_id: int, now: dateti
     questions = {question.id: question for question in session.exec(
         select(Question).where(col(Question.id).in_(ids))).all()}
     choices, points = _grouped(session, Choice, ids), _grouped(session, KeyPoint, ids)
+    corrections = answer_corrections_of(session=session, question_ids=ids)
     items = [RoundItem(position=answer.position, question=questions[answer.question_id],
                        choices=choices.get(answer.question_id, []),
-                       key_points=[point.text for point in points.get(answer.question_id, [])], answer=answer)
+                       key_points=[point.text for point in points.get(answer.question_id, [])], answer=answer,
+                       corrections=corrections.get(answer.question_id, []))
              for answer in answers]
     return Round(interview=interview, items=items, now=now_utc(now))
 

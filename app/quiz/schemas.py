@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -47,11 +48,13 @@ def review_json(result: GradeResult | None) -> dict[str, Any] | None:
 
 
 def _outcome_json(item: QuizItem) -> dict[str, Any]:
-    """What the learner answered and what is right; only for a position that has an answer."""
+    """What the learner answered and what is right (with the corrections of the answer); only for a position that
+    has an answer."""
     question, answer = item.question, item.answer
     assert answer is not None
     body: dict[str, Any] = {"correct": answer.correct, "explanation": question.explanation,
-                            "answered_at": _iso(answer.answered_at)}
+                            "answered_at": _iso(answer.answered_at),
+                            "corrections": [asdict(correction) for correction in item.corrections]}
     if question.kind == "mcq":
         return {**body, "choice": answer.choice, "correct_choice": ",".join(item.correct_labels)}
     return {**body, "answer": answer.answer, "self_grade": answer.self_grade,

@@ -10,7 +10,7 @@ second tab never logs a second practice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from app.models import Choice, KeyPoint, Question, QuizAnswer, QuizSession
 from app.quiz.errors import CardBusy, InvalidAnswer, UnknownPosition, UnknownQuiz
 from app.quiz.selection import QuizSetup, pick
 from app.review.service import GradeConflict, GradeResult, QuestionRetired, StaleCard, record_practice
+from app.study.service import CorrectionView, answer_corrections
 
 MAX_ANSWER_CHARS = 20_000
 SELF_GRADES = (1, 2, 3, 4)  # Again, Hard, Good, Easy: Again is "not right", the others are right answers
@@ -58,7 +59,8 @@ class QuizProgress:
 
 @dataclass(frozen=True)
 class QuizItem:
-    """One position of a quiz: the question, its options and key points, and what the learner answered."""
+    """One position of a quiz: the question, its options and key points, what the learner answered, and the
+    corrections of the reference answer (shown with it once the position is answered)."""
 
     progress: QuizProgress
     position: int
@@ -66,6 +68,7 @@ class QuizItem:
     choices: list[Choice]
     key_points: list[str]
     answer: QuizAnswer | None
+    corrections: list[CorrectionView] = field(default_factory=list)
 
     @property
     def quiz_id(self) -> int:
@@ -156,7 +159,8 @@ def _item(session: Session, progress: QuizProgress, position: int) -> QuizItem:
     answer = session.exec(select(QuizAnswer).where(col(QuizAnswer.quiz_id) == quiz_id,
                                                    col(QuizAnswer.position) == position)).first()
     return QuizItem(progress=progress, position=position, question=question, choices=choices,
-                    key_points=key_points, answer=answer)
+                    key_points=key_points, answer=answer,
+                    corrections=answer_corrections(session=session, question_id=question_id))
 
 
 def quiz_item(*, session: Session, user_id: int, quiz_id: int, position: int) -> QuizItem:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -13,6 +13,7 @@ from app.models import Choice, Concept, KeyPoint, Question, ReviewCard, ReviewLo
 from app.review import queue, scheduling
 from app.review.errors import RATING_KEYS
 from app.review.queue import QueueCounts
+from app.study.service import CorrectionView, answer_corrections
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ReviewItem:
     state: str  # new | learning | review | relearning
     due: datetime | None
     previews: list[Preview]
+    corrections: list[CorrectionView] = field(default_factory=list)  # of the shown answer, shown above it
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ def _item(session: Session, scheduler: scheduling.Scheduler, question: Question,
                                                        .order_by(col(KeyPoint.position))).all()]
     return ReviewItem(question=question, choices=choices, key_points=key_points, version=row.reps if row else 0,
                       is_new=row is None, state=scheduling.state_name(row.state) if row else "new",
-                      due=as_utc(row.due) if row else None, previews=previews)
+                      due=as_utc(row.due) if row else None, previews=previews,
+                      corrections=answer_corrections(session=session, question_id=question.id))
 
 
 def _preferred(session: Session, user_id: int, question_id: str, counts: QueueCounts,
@@ -152,5 +155,6 @@ def _item_json(item: ReviewItem) -> dict[str, Any]:
         "intervals": {str(preview.rating): {"text": preview.interval, "seconds": preview.seconds}
                       for preview in item.previews},
         "answer": {"text": question.answer, "explanation": question.explanation, "key_points": item.key_points,
-                   "correct": [choice.label for choice in item.choices if choice.correct]},
+                   "correct": [choice.label for choice in item.choices if choice.correct],
+                   "corrections": [asdict(correction) for correction in item.corrections]},
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -132,11 +133,15 @@ def _ordered(session: Session, model: Any, question_id: str) -> list[Any]:
     ).all())
 
 
+def _correction_view(row: Correction) -> CorrectionView:
+    return CorrectionView(text=row.text, sources=list(row.sources), lab=lab_ref(row.lab) if row.lab else None)
+
+
 def _corrections(session: Session, question_id: str) -> tuple[list[CorrectionView], list[AlternateView]]:
     of_alternate: dict[int, list[CorrectionView]] = defaultdict(list)
     own: list[CorrectionView] = []
     for row in _ordered(session, Correction, question_id):
-        view = CorrectionView(text=row.text, sources=list(row.sources), lab=lab_ref(row.lab) if row.lab else None)
+        view = _correction_view(row)
         if row.alternate_id is None:
             own.append(view)
         else:
@@ -146,6 +151,28 @@ def _corrections(session: Session, question_id: str) -> tuple[list[CorrectionVie
         for row in _ordered(session, Alternate, question_id)
     ]
     return own, alternates
+
+
+def answer_corrections_of(*, session: Session, question_ids: Iterable[str]) -> dict[str, list[CorrectionView]]:
+    """The corrections of each question's shown answer, in file order; a question without any has no key.
+
+    One query for a whole list, so a page of many questions (a mock report) does not ask once per question.
+    """
+    wanted = list(dict.fromkeys(question_ids))
+    if not wanted:
+        return {}
+    found: dict[str, list[CorrectionView]] = defaultdict(list)
+    for row in session.exec(
+        select(Correction).where(col(Correction.question_id).in_(wanted), col(Correction.alternate_id).is_(None))
+        .order_by(col(Correction.question_id), col(Correction.position))
+    ).all():
+        found[row.question_id].append(_correction_view(row))
+    return dict(found)
+
+
+def answer_corrections(*, session: Session, question_id: str) -> list[CorrectionView]:
+    """The corrections of a question's shown answer (not those of its alternates), for every place that shows it."""
+    return answer_corrections_of(session=session, question_ids=[question_id]).get(question_id, [])
 
 
 @lru_cache(maxsize=32)
