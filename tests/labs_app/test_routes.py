@@ -6,8 +6,10 @@ import json
 import time
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
 from app.labs.service import REFERENCE_DIR
+from app.models import QuestionConcept
 from tests.conftest import CONTENT
 
 
@@ -31,6 +33,21 @@ def test_concept_page_renders_lab_results(client: TestClient, settings) -> None:
     assert page.status_code == 200
     assert 'data-lab="zero-memory"' in page.text and "<svg" in page.text and "placeholder" not in page.text.split(
         'id="lab-results"')[1].split("</section>")[0]
+
+
+def test_question_page_lists_the_checks_in_its_side_column(client: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    from app.content.service import import_paths
+    from tests.study.dom import parse
+
+    import_paths(client.app.state.engine, [CONTENT], settings=settings)  # type: ignore[attr-defined]
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        question = session.exec(select(QuestionConcept.question_id).where(QuestionConcept.concept_id == "zero")).first()
+    dom = parse(client.get(f"/questions/{question}").text)
+    result = dom.find("article", cls="lab-result", data_lab="zero-memory")
+    assert "compact" in result.classes and not result.find_all("table")  # a list fits the narrow column
+    checks = result.find("section", cls="lab-checks-compact").find_all("li")
+    reference = json.loads(next(REFERENCE_DIR.glob("zero-memory_*.json")).read_text(encoding="utf-8"))
+    assert len(checks) == len(reference["checks"]) and all("pass" in li.classes for li in checks)
 
 
 def test_upload_import_and_errors(client: TestClient) -> None:
