@@ -259,6 +259,7 @@ class MockAnswer(SQLModel, table=True):
     self_grade: int | None = None
     time_spent_ms: int = 0
     saved_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    revision: int = 0  # the client's edit counter of the stored text: an older write never replaces a newer one
 
 
 class LabRun(SQLModel, table=True):

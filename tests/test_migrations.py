@@ -6,8 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from sqlalchemy import text
+from sqlmodel import Session
 
 from app.db import alembic_config, make_engine
+from app.mock.service import save_answer
 
 USER_DATA = [
     "INSERT INTO user (id, name, created_at) VALUES (1, 'local', '2026-01-01 00:00:00')",
@@ -88,5 +90,57 @@ def test_upgrade_to_text_fixes_keeps_corrections_and_user_data(tmp_path: Path) -
     command.downgrade(alembic_config(url), "0002")  # and back: the corrections survive losing their lab
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM correction")).scalar() == 2
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+    engine.dispose()
+
+
+MOCK_ROUND = [
+    "INSERT INTO question (id, bank_id, position, kind, title, prompt, answer, explanation, unanswered, retired,"
+    " content_hash) VALUES ('q-2', 'b', 1, 'mcq', 't2', 'p2', '', '', 0, 0, 'h2')",
+    "INSERT INTO choice (id, question_id, position, label, text, correct) VALUES"
+    " (1, 'q-2', 0, 'A', '对', 1), (2, 'q-2', 1, 'B', '错', 0)",
+    "INSERT INTO mock_interview (id, user_id, title, settings, started_at, deadline, finished_at) VALUES"
+    " (1, 1, '周五练习', '{\"minutes\": 60, \"count\": 2}', '2026-01-10 08:00:00', '2999-01-01 00:00:00', NULL)",
+    "INSERT INTO mock_answer (id, interview_id, position, question_id, answer, choice, flagged, self_grade,"
+    " time_spent_ms, saved_at) VALUES"
+    " (1, 1, 1, 'q-1', '升级前写下的回答', NULL, 1, NULL, 91000, '2026-01-10 08:05:00'),"
+    " (2, 1, 2, 'q-2', '', 'A', 0, NULL, 12000, '2026-01-10 08:06:00')",
+]
+MOCK_ANSWERS = "SELECT position, answer, choice, flagged, time_spent_ms, saved_at FROM mock_answer ORDER BY position"
+
+
+def test_upgrade_to_answer_revisions_keeps_a_running_round(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'before_revisions.db'}"
+    command.upgrade(alembic_config(url), "0003")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for statement in USER_DATA + MOCK_ROUND:
+            connection.execute(text(statement))
+        connection.execute(text("INSERT INTO correction (id, question_id, position, text, sources, lab) VALUES"
+                                " (1, 'q-1', 0, '切分的是模型状态', '[]', 'zero-memory')"))
+        answers_before = [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()]
+    assert answers_before[0][1] == "升级前写下的回答"
+    command.upgrade(alembic_config(url), "0004")
+    with engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()] == answers_before
+        assert connection.execute(text("SELECT revision FROM mock_answer ORDER BY position")).scalars().all() == [0, 0]
+        interview = connection.execute(text("SELECT title, settings, finished_at FROM mock_interview")).one()
+        assert tuple(interview) == ("周五练习", '{"minutes": 60, "count": 2}', None)
+        card = connection.execute(text("SELECT stability, difficulty, reps FROM review_card")).one()
+        assert tuple(card) == (12.5, 4.2, 3)
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+        assert connection.execute(text("SELECT count(*) FROM bookmark")).scalar() == 1
+        assert connection.execute(text("SELECT lab FROM correction")).scalar() == "zero-memory"
+    with Session(engine) as session:  # the round goes on: the first numbered save is newer than the old answers
+        saved = save_answer(session=session, user_id=1, interview_id=1, position=1, answer="升级后接着写",
+                            revision=1)
+        assert not saved.stale and saved.round.item(1).answer.revision == 1
+        assert saved.round.item(2).chosen == ["A"] and saved.round.item(2).answer.time_spent_ms == 12000
+    command.downgrade(alembic_config(url), "0003")  # and back: the answers survive losing their revision
+    with engine.connect() as connection:
+        rows = [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()]
+        assert rows[0][1] == "升级后接着写" and rows[1] == answers_before[1]
+        columns = [row[1] for row in connection.execute(text("PRAGMA table_info(mock_answer)")).all()]
+        assert "revision" not in columns and "time_spent_ms" in columns
         assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
     engine.dispose()

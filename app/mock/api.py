@@ -80,15 +80,16 @@ def api_mock(interview_id: int, session: SessionDep, viewer: ViewerDep) -> Respo
 @router.put("/api/mock-interviews/{interview_id}/answers/{position}", name="api_mock_answer")
 def api_mock_answer(interview_id: int, position: int, body: AnswerIn, session: SessionDep,
                     viewer: ViewerDep) -> Response:
-    """Autosave one answer, committed before the reply; 409 after the deadline or hand-in, nothing stored changes."""
+    """Autosave one answer, committed before the reply; 409 after the deadline or hand-in, nothing stored changes;
+    a revision not above the stored one is answered 200 with the stored state and `"stale": true`."""
     try:
-        current = save_answer(session=session, user_id=viewer.user_id, interview_id=interview_id,
-                              position=position, answer=body.answer, choice=body.choice, flagged=body.flagged,
-                              elapsed_ms=body.elapsed_ms)
+        saved = save_answer(session=session, user_id=viewer.user_id, interview_id=interview_id,
+                            position=position, answer=body.answer, choice=body.choice, flagged=body.flagged,
+                            elapsed_ms=body.elapsed_ms, revision=body.revision)
     except MockError as error:
         session.rollback()
         return _error(error, viewer)
-    return JSONResponse(save_json(current, position))
+    return JSONResponse(save_json(saved, position))
 
 
 @router.put("/api/mock-interviews/{interview_id}/answers/{position}/grade", name="api_mock_grade")

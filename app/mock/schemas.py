@@ -14,14 +14,18 @@ from app.mock.errors import MockError
 from app.mock.outcomes import ReviewSend
 from app.mock.presets import PRESETS
 from app.mock.report import Report, ReportRow, RoundSummary
-from app.mock.service import MAX_ANSWER_CHARS, Round, RoundItem
+from app.mock.service import MAX_ANSWER_CHARS, Round, RoundItem, Saved
 
 MAX_ELAPSED_MS = 24 * 3600 * 1000
+MAX_REVISION = 2**53 - 1  # the largest integer a browser's Number holds exactly
 
 
 class AnswerIn(BaseModel):
     """An autosave: {"answer"} for open and code questions, {"choice"} for an MCQ ("" clears it); "flagged" marks
-    it for review; "elapsed_ms" is the time on the question since its last save (the server caps it)."""
+    it for review; "elapsed_ms" is the time on the question since its last save (the server caps it). "revision"
+    (optional) numbers the client's edits of this position, each above the last: the write is kept only when it is
+    above the stored revision, so send the whole state (answer or choice, and flagged) with it; an older one is
+    answered 200 with the stored state and "stale": true. Without it the write is kept as it comes."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -29,6 +33,7 @@ class AnswerIn(BaseModel):
     choice: str | list[str] | None = Field(default=None, description='option label(s): "B", "A,C" or ["A", "C"]')
     flagged: bool | None = None
     elapsed_ms: int | None = Field(default=None, ge=0, le=MAX_ELAPSED_MS)
+    revision: int | None = Field(default=None, ge=1, le=MAX_REVISION)
 
 
 class GradeIn(BaseModel):
@@ -57,7 +62,7 @@ def _public_settings(settings: dict[str, Any]) -> dict[str, Any]:
 def saved_json(item: RoundItem) -> dict[str, Any]:
     answer = item.answer
     return {"answer": answer.answer, "choice": item.chosen, "flagged": answer.flagged,
-            "time_spent_ms": answer.time_spent_ms, "saved_at": iso(answer.saved_at)}
+            "time_spent_ms": answer.time_spent_ms, "saved_at": iso(answer.saved_at), "revision": answer.revision}
 
 
 def question_json(item: RoundItem, *, reveal: bool) -> dict[str, Any]:
@@ -92,10 +97,11 @@ def round_json(current: Round) -> dict[str, Any]:
             "questions": [question_json(item, reveal=reveal) for item in current.items]}
 
 
-def save_json(current: Round, position: int) -> dict[str, Any]:
-    item = current.item(position)
-    return {"id": current.id, "position": position, **saved_json(item), "deadline": iso(current.deadline),
-            "remaining_ms": current.remaining_ms}
+def save_json(saved: Saved, position: int) -> dict[str, Any]:
+    """The position as stored after the save; `stale` when the save was older than it and only its time counted."""
+    current = saved.round
+    return {"id": current.id, "position": position, **saved_json(current.item(position)),
+            "deadline": iso(current.deadline), "remaining_ms": current.remaining_ms, "stale": saved.stale}
 
 
 def _corrections_json(item: RoundItem) -> list[dict[str, Any]]:

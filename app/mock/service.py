@@ -5,6 +5,11 @@ save is one conditional UPDATE of the answer row, committed before the caller an
 round is open (not finished, deadline still ahead), so an answer after the deadline or after hand-in changes
 nothing and is refused (409). Answers are keyed by (interview, position), so two rounds in two tabs never mix.
 
+Saves can reach the server out of order (a keepalive save sent on leaving the page overtakes an earlier one still in
+flight; two tabs of one round interleave), so a client numbers its edits of a position: a save that carries a
+revision is applied only when it is newer than the stored one, by the same UPDATE that checks the deadline, and an
+older one is answered with the stored state and `stale`. A save without a revision is applied as it comes.
+
 Time per question is reported by the client (the milliseconds the question was on screen since its last saved
 report) and capped on the server at the wall time since the round's previous save (or its start), so one round's
 question times can never add up to more than the time that really passed.
@@ -30,7 +35,7 @@ from app.models import Choice, KeyPoint, MockAnswer, MockInterview, Question, Re
 from app.quiz.service import MAX_ANSWER_CHARS
 from app.study.service import CorrectionView, answer_corrections_of
 
-__all__ = ["MAX_ANSWER_CHARS", "Round", "RoundItem", "create_interview", "finish_interview", "load_round",
+__all__ = ["MAX_ANSWER_CHARS", "Round", "RoundItem", "Saved", "create_interview", "finish_interview", "load_round",
            "save_answer"]
 
 
@@ -239,11 +244,36 @@ def _time_credit(session: Session, interview: MockInterview, elapsed_ms: int | N
     return max(0, min(int(elapsed_ms), int(window.total_seconds() * 1000)))
 
 
+@dataclass(frozen=True)
+class Saved:
+    """A save's outcome: the round as stored afterwards, and whether the save was older than the stored answer (then
+    only its time counted)."""
+
+    round: Round
+    stale: bool = False
+
+
+def _write(session: Session, interview_id: int, position: int, moment: datetime, values: dict[str, Any],
+           *conditions: Any) -> bool:
+    """One conditional UPDATE of the answer row, matching only while the round is open; True when it matched."""
+    open_round = select(MockInterview.id).where(col(MockInterview.id) == interview_id,
+                                                col(MockInterview.finished_at).is_(None),
+                                                col(MockInterview.deadline) > moment)
+    result: Any = session.execute(
+        update(MockAnswer)
+        .where(col(MockAnswer.interview_id) == interview_id, col(MockAnswer.position) == position,
+               col(MockAnswer.interview_id).in_(open_round), *conditions)
+        .values(**values).execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)
+
+
 def save_answer(*, session: Session, user_id: int, interview_id: int, position: int, answer: str | None = None,
                 choice: str | Sequence[str] | None = None, flagged: bool | None = None,
-                elapsed_ms: int | None = None, now: datetime | None = None) -> Round:
+                elapsed_ms: int | None = None, revision: int | None = None, now: datetime | None = None) -> Saved:
     """Autosave one position (any of: text, choice, flag, time on it) and commit; refused with TimeUp after the
-    deadline and AlreadyFinished after hand-in, changing nothing."""
+    deadline and AlreadyFinished after hand-in, changing nothing. With a revision, text, choice and flag are written
+    only when it is above the stored one (then it becomes the stored one); an older or equal revision is stale and
+    only its time counts. Without one they are written anyway and the stored revision goes up by one."""
     moment = now_utc(now)
     current = load_round(session=session, user_id=user_id, interview_id=interview_id, now=moment)
     item = current.item(position)
@@ -254,23 +284,27 @@ def save_answer(*, session: Session, user_id: int, interview_id: int, position: 
     if not values and elapsed_ms is None:
         raise InvalidAnswer("mock.error.nothing_sent", field="answer")
     credit = _time_credit(session, current.interview, elapsed_ms, moment)
-    open_round = select(MockInterview.id).where(col(MockInterview.id) == interview_id,
-                                                col(MockInterview.finished_at).is_(None),
-                                                col(MockInterview.deadline) > moment)
-    result: Any = session.execute(
-        update(MockAnswer)
-        .where(col(MockAnswer.interview_id) == interview_id, col(MockAnswer.position) == position,
-               col(MockAnswer.interview_id).in_(open_round))
-        .values(saved_at=moment, time_spent_ms=col(MockAnswer.time_spent_ms) + credit, **values)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    timed = {"saved_at": moment, "time_spent_ms": col(MockAnswer.time_spent_ms) + credit}
+    ordered = bool(values) and revision is not None
+    if values:
+        values["revision"] = revision if revision is not None else col(MockAnswer.revision) + 1
+    newer = [col(MockAnswer.revision) < revision] if ordered else []
+    written = _write(session, interview_id, position, moment, {**timed, **values}, *newer)
+    stale = ordered and not written
+    if stale:
+        # Either the round closed or a newer edit is stored: a time-only write tells which (with no time to add it
+        # changes nothing; it only matches while the round is open) and keeps the stale save's time on the question.
+        written = _write(session, interview_id, position, moment,
+                         timed if credit else {"time_spent_ms": col(MockAnswer.time_spent_ms)})
+    if not written:
         session.rollback()  # handed in or timed out between the read and the write
         session.expire_all()
         raise _refusal(_interview(session, user_id, interview_id), moment) or AlreadyFinished(
             interview_id=interview_id)
     session.commit()
     session.expire_all()
-    return load_round(session=session, user_id=user_id, interview_id=interview_id, now=moment)
+    return Saved(round=load_round(session=session, user_id=user_id, interview_id=interview_id, now=moment),
+                 stale=stale)
 
 
 def _card_versions(session: Session, user_id: int, question_ids: list[str]) -> dict[str, int]:

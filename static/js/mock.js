@@ -2,6 +2,9 @@
 // Everything is keyed by this page's round id and the question's position (never a cookie or localStorage), so two
 // rounds in two tabs never mix. The server keeps the deadline; the countdown here only shows it. Saves run one at a
 // time, in order, each carrying the latest text and the milliseconds spent on the question since its last save.
+// Saves can still reach the server out of order (the keepalive save on leaving overtakes one in flight; two tabs of
+// one round interleave), so each edit goes out whole and numbered above the last (`revision`, continued from the
+// stored one on load): the server keeps only a newer one, and answers an older one with what it holds (`stale`).
 
 const DEBOUNCE_MS = 800; // a pause in typing this long saves
 const MAX_WAIT_MS = 1500; // typing without a pause still saves this often: the server is never ~2 s behind
@@ -33,6 +36,7 @@ function startRound(root) {
   const forms = new Map([...root.querySelectorAll("form.mock-question")].map((f) => [Number(f.dataset.position), f]));
   const states = new Map([...forms.keys()].map((position) => [position, {
     dirty: false, dirtySince: null, flagDirty: false, queued: false, timer: null, pendingMs: 0,
+    revision: Number(forms.get(position).dataset.revision || 0),
   }]));
   const stateLine = root.querySelector("[data-save-state]");
   const errorLine = root.querySelector("[data-error]");
@@ -75,18 +79,21 @@ function startRound(root) {
     return elapsed;
   }
 
+  // The whole state of a position as this page shows it: what a numbered save carries.
+  function onPage(position) {
+    const element = form(position);
+    const state = { flagged: element.querySelector("[data-flag]").checked };
+    if (element.dataset.kind === "mcq") {
+      state.choice = [...element.querySelectorAll("[data-choice]:checked")].map((input) => input.value).join(",");
+    } else {
+      state.answer = element.querySelector("[data-answer]").value;
+    }
+    return state;
+  }
+
   function payload(position) {
     const state = states.get(position);
-    const element = form(position);
-    const body = {};
-    if (state.dirty) {
-      if (element.dataset.kind === "mcq") {
-        body.choice = [...element.querySelectorAll("[data-choice]:checked")].map((input) => input.value).join(",");
-      } else {
-        body.answer = element.querySelector("[data-answer]").value;
-      }
-    }
-    if (state.flagDirty) body.flagged = element.querySelector("[data-flag]").checked;
+    const body = state.dirty || state.flagDirty ? { ...onPage(position), revision: ++state.revision } : {};
     state.dirty = false;
     state.dirtySince = null;
     state.flagDirty = false;
@@ -94,32 +101,65 @@ function startRound(root) {
     return body;
   }
 
-  function putBack(position, body) {
+  // What a save was sent for (edits.text, edits.flag): a failed one marks them unsaved again.
+  function putBack(position, body, edits) {
     const state = states.get(position);
-    if ("answer" in body || "choice" in body) {
+    if (edits.text) {
       state.dirty = true;
       state.dirtySince ??= performance.now();
     }
-    if ("flagged" in body) state.flagDirty = true;
+    if (edits.flag) state.flagDirty = true;
     state.pendingMs += body.elapsed_ms;
   }
 
-  function saved(position, data) {
+  // A stale save: the server holds a newer edit (another tab of this round, or the keepalive save that overtook this
+  // one). What this page did not edit it takes from the server; what it edited and the server lacks (its typing,
+  // its flag) goes again, numbered above the stored revision, so nothing shown here is lost unseen.
+  function reconcile(position, data, edits) {
+    const state = states.get(position);
+    const element = form(position);
+    const mcq = element.dataset.kind === "mcq";
+    if (!edits.flag && !state.flagDirty) element.querySelector("[data-flag]").checked = data.flagged;
+    if (!edits.text && !state.dirty) {
+      if (mcq) {
+        for (const input of element.querySelectorAll("[data-choice]")) {
+          input.checked = data.choice.includes(input.value);
+        }
+      } else {
+        element.querySelector("[data-answer]").value = data.answer;
+      }
+    }
+    const shown = onPage(position);
+    const labels = (list) => [...list].sort().join(",");
+    const same = mcq ? labels(shown.choice.split(",").filter(Boolean)) === labels(data.choice)
+      : shown.answer === data.answer;
+    if (!same) {
+      state.dirty = true;
+      state.dirtySince ??= performance.now();
+    }
+    if (shown.flagged !== data.flagged) state.flagDirty = true;
+    if (state.dirty || state.flagDirty) queue(position);
+  }
+
+  function saved(position, data, edits) {
+    const state = states.get(position);
+    state.revision = Math.max(state.revision, data.revision);
+    if (data.stale) reconcile(position, data, edits);
     const element = form(position);
     element.dataset.timeSpent = data.time_spent_ms;
     element.dataset.savedAt = data.saved_at;
     const answered = element.dataset.kind === "mcq" ? data.choice.length > 0 : data.answer.trim() !== "";
     dot(position).dataset.answered = String(answered);
     dot(position).dataset.flagged = String(data.flagged);
-    const state = states.get(position);
     showState(state.dirty ? "msgUnsaved" : "saved", data.saved_at);
   }
 
   async function send(position, keepalive = false) {
     states.get(position).queued = false;
     if (closed) return;
+    const edits = { text: states.get(position).dirty, flag: states.get(position).flagDirty };
     const body = payload(position);
-    if (!("answer" in body || "choice" in body || "flagged" in body) && body.elapsed_ms < 1) return;
+    if (!("revision" in body) && body.elapsed_ms < 1) return;
     if (!keepalive) showState("msgSaving");
     let response;
     try {
@@ -128,15 +168,15 @@ function startRound(root) {
         headers: { "Content-Type": "application/json", Accept: "application/json" },
       });
     } catch {
-      putBack(position, body);
+      putBack(position, body, edits);
       showState("msgFailed");
       setTimeout(() => queue(position), RETRY_MS);
       return;
     }
     const data = await response.json().catch(() => ({}));
-    if (response.ok) return saved(position, data);
+    if (response.ok) return saved(position, data, edits);
     if (response.status === 409) return refused(data);
-    putBack(position, body);
+    putBack(position, body, edits);
     showError(data.detail || response.statusText);
   }
 

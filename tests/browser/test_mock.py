@@ -1,6 +1,7 @@
 """Mock interviews in a real browser: a 3-question round set up from /mock, answers autosaved as they are typed,
-a reload midway that keeps them, a short round that runs out on its own and lands on the report; and two rounds in
-two tabs that never mix."""
+a reload midway that keeps them, a short round that runs out on its own and lands on the report; two rounds in
+two tabs that never mix; and saves that arrive out of order (one overtaken by the save sent on leaving, two tabs of
+one round) never put older text over newer."""
 
 from __future__ import annotations
 
@@ -149,3 +150,75 @@ def test_typing_without_a_pause_is_saved_within_two_seconds(live_server: LiveSer
     assert saved and typed.startswith(saved), saved  # a save landed while the typing went on
     wait_saved(page)
     assert api(live_server, f"/api/mock-interviews/{created['id']}")["questions"][0]["saved"]["answer"] == typed
+
+
+def stored_answer(server: LiveServer, interview: int) -> dict[str, Any]:
+    saved: dict[str, Any] = api(server, f"/api/mock-interviews/{interview}")["questions"][0]["saved"]
+    return saved
+
+
+def wait_stored(server: LiveServer, interview: int, answer: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 5
+    while (saved := stored_answer(server, interview))["answer"] != answer and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return saved
+
+
+def test_a_save_overtaken_by_the_one_sent_on_leaving_changes_nothing(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
+    created = api(live_server, "/api/mock-interviews", {"count": 1, "minutes": 5, "mix": {"open": 1}})
+    held: list[Any] = []
+
+    def hold_the_first_save(route) -> None:  # type: ignore[no-untyped-def]
+        if not held and route.request.method == "PUT":
+            held.append(route)  # sent and still in flight: the server has not seen it yet
+        else:
+            route.continue_()
+
+    page.route(f"{live_server.url}/api/mock-interviews/{created['id']}/answers/1", hold_the_first_save)
+    page.goto(f"{live_server.url}/mock/{created['id']}")
+    textarea = visible_question(page).locator("textarea")
+    textarea.click()
+    textarea.press_sequentially("第一稿", delay=10)
+    for _ in range(100):  # the debounced save goes out (and is held)
+        if held:
+            break
+        page.wait_for_timeout(50)
+    first = json.loads(held[0].request.post_data)
+    assert first["answer"] == "第一稿" and first["revision"] == 1
+    textarea.press_sequentially("，第二稿", delay=10)
+    page.goto(live_server.url + "/mock")  # leaving: the keepalive save with the newer text overtakes the held one
+    assert wait_stored(live_server, created["id"], "第一稿，第二稿")["revision"] > first["revision"]
+
+    # The held save reaches the server last, byte for byte as the browser sent it: it is stale and changes nothing.
+    late = urllib.request.Request(held[0].request.url, data=held[0].request.post_data_buffer, method="PUT",
+                                  headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(late, timeout=10) as response:
+        answered = json.loads(response.read())
+    assert answered["stale"] is True and answered["answer"] == "第一稿，第二稿"
+    assert stored_answer(live_server, created["id"])["answer"] == "第一稿，第二稿"
+
+
+def test_two_tabs_of_one_round_keep_the_newest_edit(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
+    created = api(live_server, "/api/mock-interviews", {"count": 1, "minutes": 5, "mix": {"open": 1}})
+    other = page.context.new_page()
+    for tab in (page, other):  # both open before anything is saved: both start from revision 0
+        tab.goto(f"{live_server.url}/mock/{created['id']}")
+    page.locator("textarea").press_sequentially("第一个标签页写的", delay=5)
+    wait_saved(page)
+    first = stored_answer(live_server, created["id"])
+    assert first["answer"] == "第一个标签页写的" and first["revision"] >= 1
+    # The other tab's first save is numbered from 0 too, so it is stale; what that tab shows was typed later, so it
+    # goes again above the stored revision instead of being dropped unseen.
+    other.bring_to_front()
+    other.locator("textarea").press_sequentially("第二个标签页写的", delay=5)
+    wait_saved(other)
+    second = wait_stored(live_server, created["id"], "第二个标签页写的")
+    assert second["answer"] == "第二个标签页写的" and second["revision"] > first["revision"]
+    # The first tab only flags the question: it takes the stored text rather than writing its old one back.
+    page.bring_to_front()
+    page.locator("[data-flag]").check()
+    wait_saved(page)
+    saved = stored_answer(live_server, created["id"])
+    assert (saved["answer"], saved["flagged"]) == ("第二个标签页写的", True) and saved["revision"] > second["revision"]
+    assert page.locator("textarea").input_value() == "第二个标签页写的"
+    other.close()

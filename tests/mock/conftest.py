@@ -69,7 +69,7 @@ def stored_answers(session: Session, interview_id: int) -> list[MockAnswer]:
 
 def snapshot(session: Session, interview_id: int) -> list[tuple[object, ...]]:
     """Everything a save could change, row by row."""
-    return [(a.position, a.answer, a.choice, a.flagged, a.self_grade, a.time_spent_ms, a.saved_at)
+    return [(a.position, a.answer, a.choice, a.flagged, a.self_grade, a.time_spent_ms, a.saved_at, a.revision)
             for a in stored_answers(session, interview_id)]
 
 

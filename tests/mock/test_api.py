@@ -34,7 +34,7 @@ def test_create_accepts_fractional_minutes_and_hides_the_answers(client: TestCli
     assert body["settings"]["minutes"] == 0.2 and "card_versions" not in body["settings"]
     for question in body["questions"]:
         assert question["saved"] == {"answer": "", "choice": [], "flagged": False, "time_spent_ms": 0,
-                                     "saved_at": None}
+                                     "saved_at": None, "revision": 0}
         assert "reference_answer" not in question and "correct_choice" not in question and "status" not in question
     assert all(set(c) == {"label", "text"} for c in first(body, "mcq")["choices"])
     again = client.get(f"/api/mock-interviews/{body['id']}").json()

@@ -75,7 +75,7 @@ def test_saves_keep_text_choice_and_flag(session: Session, learner: int) -> None
     assert after.item(mcq).chosen == [right] and after.item(mcq).answer.flagged is True
     assert after.item(open_position).answered and after.item(mcq).answered
     cleared = save_answer(session=session, user_id=learner, interview_id=current.id, position=mcq, choice="",
-                          now=later)
+                          now=later).round
     assert cleared.item(mcq).chosen == [] and not cleared.item(mcq).answered
 
 
@@ -138,7 +138,7 @@ def test_time_per_question_is_capped_by_the_wall_clock(session: Session, learner
     def report(position: int, elapsed_ms: int, seconds: float) -> int:
         saved = save_answer(session=session, user_id=learner, interview_id=current.id, position=position,
                             elapsed_ms=elapsed_ms, answer=f"第 {position} 题", now=NOW + timedelta(seconds=seconds))
-        return saved.item(position).answer.time_spent_ms
+        return saved.round.item(position).answer.time_spent_ms
 
     assert report(1, 4_000, 5) == 4_000  # honest: 4 s on the question, 5 s since the start
     assert report(1, 60_000, 8) == 7_000  # claims a minute, but only 3 s passed since the last save
@@ -160,5 +160,5 @@ def test_two_rounds_never_mix_answers(session: Session, learner: int) -> None:
     assert [row.answer for row in stored_answers(session, second.id)] == ["第二场 1", "第二场 2", "第二场 3"]
     finish_interview(session=session, user_id=learner, interview_id=first.id, now=NOW)
     still_open = save_answer(session=session, user_id=learner, interview_id=second.id, position=1, answer="仍可作答",
-                             now=NOW)
+                             now=NOW).round
     assert still_open.status == "running" and still_open.item(1).answer.answer == "仍可作答"
