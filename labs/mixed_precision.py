@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labs.core.runner import is_out_of_memory
 from labs.core.schema import Chart, Check, Series, Table
 from labs.specs.mixed_precision import SPEC
 
@@ -241,6 +242,8 @@ def run(params: dict, ctx):
         try:
             runs[mode] = _train(mode, p, batches, device)
         except RuntimeError as error:  # e.g. a dtype a CPU kernel lacks: skip with a note, never pretend
+            if is_out_of_memory(error):  # the whole run ends as an "oom" result (labs/core/runner.py)
+                raise
             notes.append(f"{mode} 在 {device} 上无法运行，已跳过：{str(error).splitlines()[0]}")
     mode_rows = []
     for mode, r in runs.items():

@@ -99,14 +99,16 @@ def import_result(session: Session, *, text: str | bytes, source: str = "upload"
 
 
 def latest_result(session: Session, *, lab: str) -> LabRun | None:
-    """The learner's newest finished run of `lab`, else the newest reference result."""
+    """The learner's newest finished run of `lab`, else the most recently measured reference result."""
     query = select(LabRun).where(LabRun.lab == lab, col(LabRun.result).is_not(None),
                                  col(LabRun.status).in_(("done", "failed")))
     rows = session.exec(query.order_by(col(LabRun.finished_at).desc(), col(LabRun.id).desc())).all()
     own = [row for row in rows if not row.reference]
     if own:
         return own[0]
-    return rows[0] if rows else None
+    # references are all loaded at start-up: when they were measured orders them, not when they were loaded
+    references = sorted(rows, key=lambda row: (as_utc(row.started_at) or row.started_at, row.id or 0), reverse=True)
+    return references[0] if references else None
 
 
 def resolve_request(catalog: Catalog, *, lab: str, device: str, raw: dict[str, Any]) -> tuple[LabSpec, dict[str, Any]]:

@@ -94,9 +94,12 @@ def _init_distributed(device: str) -> tuple[int, int, str | None]:
     return dist.get_rank(), dist.get_world_size(), backend
 
 
-def _host_out_of_memory(error: BaseException) -> bool:
-    """A failed host allocation: Python's MemoryError or PyTorch's CPU allocator giving up (ENOMEM)."""
-    return isinstance(error, MemoryError) or "DefaultCPUAllocator: can't allocate memory" in str(error)
+def is_out_of_memory(error: BaseException) -> bool:
+    """A failed allocation: CUDA out of memory, Python's MemoryError or PyTorch's CPU allocator giving up."""
+    import torch
+
+    return (isinstance(error, (torch.cuda.OutOfMemoryError, MemoryError))
+            or "DefaultCPUAllocator: can't allocate memory" in str(error))
 
 
 def run_lab(module: ModuleType, params: dict[str, Any], device: str, *, argv: list[str] | None = None,
@@ -116,7 +119,7 @@ def run_lab(module: ModuleType, params: dict[str, Any], device: str, *, argv: li
             result = ctx.result(module.SPEC, params, status="oom", error=str(error),
                                 notes=["显存不足（CUDA out of memory）：换小一点的参数再试。"]) if ctx.is_main else None
         except (MemoryError, RuntimeError) as error:
-            if not _host_out_of_memory(error):
+            if not is_out_of_memory(error):
                 raise
             result = ctx.result(module.SPEC, params, status="oom", error=str(error) or type(error).__name__,
                                 notes=["内存不足（主机内存分配失败）：换小一点的参数再试。"]) if ctx.is_main else None

@@ -109,7 +109,14 @@ def _limit_address_space() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _cpu_torch() -> bool:
+    import torch
+
+    return torch.version.cuda is None
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is how the test runs out of memory")
+@pytest.mark.skipif(not _cpu_torch(), reason="a CUDA build of torch maps more address space than the limit")
 def test_running_out_of_memory_is_a_result_not_a_crash(tmp_path):
     """A real allocation failure (the process may not map more than 2.5 GB) ends as a result with status oom."""
     import subprocess
@@ -123,3 +130,27 @@ def test_running_out_of_memory_is_a_result_not_a_crash(tmp_path):
     result = LabResult.model_validate_json(out.read_text(encoding="utf-8"))
     assert result.status == "oom" and "can't allocate memory" in (result.error or "")
     assert result.notes and "内存不足" in result.notes[0] and result.checks == []
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.skipif(not _cuda_available(), reason="needs a CUDA GPU")
+def test_gpu_out_of_memory_is_a_result_not_a_crash(tmp_path):
+    """Logits of 64 × 4096 tokens × a 262,144-word vocabulary (275 GB in fp32) exhaust any GPU: an oom result."""
+    import subprocess
+
+    out = tmp_path / "oom.json"
+    sizes = {"n_layer": 1, "n_head": 4, "d_model": 64, "seq_len": 4096, "batch_size": 64, "vocab_size": 262144,
+             "steps": 2, "warmup_steps": 1, "matmul_size": 1024}
+    command = [sys.executable, "-m", "labs", "run", "mixed-precision", "--device", "cuda", "--out", str(out)]
+    for key, value in sizes.items():
+        command += ["--set", f"{key}={value}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1, done.stderr[-2000:]
+    result = LabResult.model_validate_json(out.read_text(encoding="utf-8"))
+    assert result.status == "oom" and "out of memory" in (result.error or "").lower()
+    assert result.notes and "显存不足" in result.notes[0] and result.checks == []

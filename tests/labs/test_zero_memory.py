@@ -45,7 +45,7 @@ def test_deepspeed_rows_are_checked_against_the_paper():
     code = zero_memory_deepspeed.predictions(psi, n)
 
     def row(stage: int, total: float) -> dict:
-        return {"stage": stage, "total_bytes": int(total), "optim_bytes": 12 * psi // n, "after_init_bytes": 0,
+        return {"stage": stage, "total_bytes": int(total), "adam_state_bytes": 8 * psi // n, "after_init_bytes": 0,
                 "backward_peak_bytes": int(total), "after_step_bytes": int(total), "peak_bytes": int(total)}
 
     rows = {1: row(1, code[1]), 2: row(2, paper[2] * 1.02), 3: row(3, paper[3])}

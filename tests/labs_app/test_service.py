@@ -44,6 +44,20 @@ def test_reference_results_load_once(engine: Engine) -> None:
     assert {row.device for row in rows} >= {"NVIDIA H200 ×2"}
 
 
+def test_the_most_recently_measured_reference_is_shown(engine: Engine, tmp_path: Path) -> None:
+    """Two reference results of one lab: the one measured last wins, whatever order the files load in."""
+    text = sorted(REFERENCE_DIR.glob("lora_*.json"))[0].read_text(encoding="utf-8")
+    older, newer = json.loads(text), json.loads(text)
+    newer["started_at"] = "2030-01-01T00:00:00Z"
+    newer["env"]["device_name"] = "NVIDIA B200"
+    (tmp_path / "a-newer.json").write_text(json.dumps(newer), encoding="utf-8")  # loads first
+    (tmp_path / "b-older.json").write_text(json.dumps(older), encoding="utf-8")
+    with Session(engine) as session:
+        assert load_reference_results(session, directory=tmp_path) == ["a-newer.json", "b-older.json"]
+        shown = latest_result(session, lab="lora")
+        assert shown is not None and shown.reference and "B200" in shown.device
+
+
 def test_own_import_wins_over_reference(engine: Engine) -> None:
     text = next(p for p in REFERENCES if p.name.startswith("lora")).read_text()
     with Session(engine) as session:
