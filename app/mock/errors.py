@@ -5,21 +5,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from app.messages import translate
+from app.errors import KeyedUserError, UserError
 
 
-class MockError(Exception):
+class MockError(UserError):
     key: ClassVar[str] = "mock.error.generic"
     status: ClassVar[int] = 400
     code: ClassVar[str] = "mock_error"
-
-    def __init__(self, *, field: str | None = None, **values: object) -> None:
-        self.field = field
-        self.values = values
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str = "zh") -> str:
-        return translate(self.key, lang, **self.values)
 
 
 class UnknownInterview(MockError, LookupError):
@@ -30,24 +22,16 @@ class UnknownPosition(MockError, LookupError):
     key, status, code = "mock.error.unknown_position", 404, "unknown_position"
 
 
-class InvalidSetup(MockError):
+class InvalidSetup(MockError, KeyedUserError):
     """A set-up that cannot be used (an unknown preset, a mix larger than the count, ...); `key` per instance."""
 
     status, code = 422, "invalid_setup"
 
-    def __init__(self, key: str, *, field: str, **values: object) -> None:
-        self.key = key  # type: ignore[misc]
-        super().__init__(field=field, **values)
 
-
-class InvalidAnswer(MockError):
+class InvalidAnswer(MockError, KeyedUserError):
     """An answer that does not fit the question (a choice for an open question, an unknown option, ...)."""
 
     status, code = 422, "invalid_answer"
-
-    def __init__(self, key: str, *, field: str, **values: object) -> None:
-        self.key = key  # type: ignore[misc]
-        super().__init__(field=field, **values)
 
 
 class TimeUp(MockError):

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from app.messages import translate
+from app.errors import KeyedUserError, UserError
 
 
-class QuizError(Exception):
+class QuizError(UserError):
     key: ClassVar[str] = "quiz.error.generic"
     status: ClassVar[int] = 400
     code: ClassVar[str] = "quiz_error"
-
-    def __init__(self, *, field: str | None = None, **values: object) -> None:
-        self.field = field
-        self.values = values
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str = "zh") -> str:
-        return translate(self.key, lang, **self.values)
 
 
 class UnknownQuiz(QuizError, LookupError):
@@ -30,29 +22,20 @@ class UnknownPosition(QuizError, LookupError):
     key, status, code = "quiz.error.unknown_position", 404, "unknown_position"
 
 
-class InvalidSetting(QuizError):
+class InvalidSetting(QuizError, KeyedUserError):
     """A set-up value that cannot be used (an unknown topic, say); `key` is chosen per instance."""
 
     status, code = 422, "invalid_setting"
-
-    def __init__(self, key: str, *, field: str, **values: object) -> None:
-        self.key = key  # type: ignore[misc]
-        super().__init__(field=field, **values)
 
 
 class EmptySelection(QuizError):
     key, status, code = "quiz.error.empty_selection", 422, "empty_selection"
 
 
-class InvalidAnswer(QuizError):
+class InvalidAnswer(QuizError, KeyedUserError):
     """An answer that does not fit the question (no option chosen, a key point that does not exist, ...)."""
 
     status, code = 422, "invalid_answer"
-
-    def __init__(self, key: str, *, field: str, **values: object) -> None:
-        self.key = key  # type: ignore[misc]
-        super().__init__(field=field, **values)
-
 
 
 class CardBusy(QuizError):
