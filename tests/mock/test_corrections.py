@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from app.content.importer import ImportReport
 from app.settings import Settings
 from tests.conftest import CONTENT, DATA, ImportInto
-from tests.study.dom import Element, parse
+from tests.study.dom import Element, before, parse
 
 CORRECTIONS = DATA / "canonical" / "corrections.md"  # q-zero2-memory: open, two corrections (one with a lab)
 CORRECTIONS_MCQ = DATA / "canonical" / "corrections_mcq.md"  # q-bf16-scaling: an MCQ with one correction
@@ -32,12 +32,6 @@ def banks(import_into: ImportInto) -> ImportReport:
     report = import_into(CORRECTIONS, CORRECTIONS_MCQ)
     assert report.total == 3, report
     return report
-
-
-def before(page: Element, first: Element, second: Element) -> bool:
-    """Whether `first` comes before `second` in document order."""
-    order = {id(element): index for index, element in enumerate(page.walk())}
-    return order[id(first)] < order[id(second)]
 
 
 @pytest.fixture

@@ -71,3 +71,9 @@ def parse(html: str) -> Element:
     builder.feed(html)
     builder.close()
     return builder.root
+
+
+def before(page: Element, first: Element, second: Element) -> bool:
+    """Whether `first` comes before `second` in document order."""
+    order = {id(element): index for index, element in enumerate(page.walk())}
+    return order[id(first)] < order[id(second)]
