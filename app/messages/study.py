@@ -162,6 +162,46 @@ MESSAGES: dict[str, dict[str, str]] = {
     "study.bookmark.remove": {"zh": "已收藏", "en": "Bookmarked"},
     "study.bookmark.add_hint": {"zh": "收藏此题", "en": "Bookmark this question"},
     "study.bookmark.remove_hint": {"zh": "取消收藏", "en": "Remove the bookmark"},
+    # Errata (/corrections)
+    "study.errata.title": {"zh": "原始文档勘误表", "en": "Errata of the source documents"},
+    "study.errata.intro": {
+        "zh": "题库整理自五份原始文档，文档里有些讲法是错的：这里按文档列出找到的每一处，每条勘误说明哪里错、"
+              "正确的是什么以及依据，题目页也会在被更正的答案上方显示它们。",
+        "en": "The banks were compiled from five source documents that teach some errors: this page lists every one "
+              "found, by document; each item says what is wrong, what is right and its source, and the question "
+              "page shows it above the answer it corrects.",
+    },
+    "study.errata.stat.corrections": {"zh": "勘误", "en": "Corrections"},
+    "study.errata.stat.with_lab": {"zh": "其中 {count} 条有实验验证", "en": "{count} verified in a lab"},
+    "study.errata.stat.questions": {"zh": "涉及题目", "en": "Questions"},
+    "study.errata.stat.documents": {"zh": "涉及文档", "en": "Documents"},
+    "study.errata.stat.text_fixes": {"zh": "文字修订", "en": "Text fixes"},
+    "study.errata.filters.label": {"zh": "筛选勘误", "en": "Filter the errata"},
+    "study.errata.filters.document": {"zh": "文档", "en": "Document"},
+    "study.errata.filters.topic": {"zh": "主题", "en": "Topic"},
+    "study.errata.filters.has_lab": {"zh": "只看有实验验证的", "en": "Only those verified in a lab"},
+    "study.errata.shown": {
+        "zh": "显示 {corrections} 条勘误（{questions} 道题）、{text_fixes} 处文字修订",
+        "en": "Showing {corrections} corrections on {questions} questions and {text_fixes} text fixes",
+    },
+    "study.errata.corrections": {"zh": "勘误", "en": "Corrections"},
+    "study.errata.document_count": {"zh": "{count} 条勘误", "en": "{count} corrections"},
+    "study.errata.no_document": {"zh": "未注明出处", "en": "No source named"},
+    "study.errata.answer.shown": {"zh": "原答案", "en": "The answer shown"},
+    "study.errata.answer.alternate": {"zh": "其他文档的答案", "en": "Another document's answer"},
+    "study.errata.location": {"zh": "位置", "en": "Location"},
+    "study.errata.empty": {"zh": "没有符合条件的勘误。", "en": "No corrections match."},
+    "study.errata.text_fixes": {"zh": "文字修订", "en": "Text fixes"},
+    "study.errata.text_fixes.question": {"zh": "题目", "en": "Question"},
+    "study.errata.text_fixes.empty": {"zh": "没有符合条件的文字修订。", "en": "No text fixes match."},
+    "study.errata.text_fixes.lab_only": {
+        "zh": "文字修订没有实验验证；取消“只看有实验验证的”即可看到。",
+        "en": "Text fixes are not measured by labs; clear “Only those verified in a lab” to see them.",
+    },
+    "study.errata.link_count": {
+        "zh": "{corrections} 条勘误、{text_fixes} 处文字修订",
+        "en": "{corrections} corrections, {text_fixes} text fixes",
+    },
     # Concept
     "study.concept.not_found": {"zh": "概念 {id} 不存在。", "en": "Concept {id} does not exist."},
     "study.concept.topic": {"zh": "主题", "en": "Topic"},

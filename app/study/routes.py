@@ -17,6 +17,7 @@ from app.messages import translate
 from app.settings import Settings
 from app.study import schemas
 from app.study.browse import DIFFICULTY_BANDS, KINDS, UNRATED, QuestionFilters, topic_questions, topic_summaries
+from app.study.errata import Errata, ErrataFilters, errata, errata_counts, errata_json
 from app.study.service import (
     NOTE_MAX_CHARS,
     QuestionDetail,
@@ -57,7 +58,7 @@ def _dashboard(session: SessionDep, viewer: Viewer, settings: Settings) -> Dashb
 def dashboard_page(request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep) -> Response:
     """Today's queue, streak, retention, mastery by topic, a year of activity and the banks."""
     context = {"board": _dashboard(session, viewer, settings), "banks": bank_summaries(session=session),
-               "active": "dashboard"}
+               "errata": errata_counts(session=session), "active": "dashboard"}
     return render(request, viewer, "study/dashboard.html", context)
 
 
@@ -115,6 +116,27 @@ def api_topic(session: SessionDep, viewer: ViewerDep, topic: str, kind: str | No
         raise _not_found(viewer, "study.topic.not_found", topic=topic)
     filters = _topic_filters(kind, difficulty, skill, page)
     return schemas.topic_page_json(summary, filters, topic_questions(session=session, topic=topic, filters=filters))
+
+
+def _errata(session: SessionDep, document: str | None, topic: str | None, has_lab: str | None) -> Errata:
+    return errata(session=session, filters=ErrataFilters.parse(document=document, topic=topic, has_lab=has_lab))
+
+
+@router.get("/corrections", name="corrections")
+def corrections_page(request: Request, session: SessionDep, viewer: ViewerDep, document: str | None = None,
+                     topic: str | None = None, has_lab: str | None = None) -> Response:
+    """The errata of the source documents: corrections by document and line (filterable), then the text fixes."""
+    context = {"errata": _errata(session, document, topic, has_lab), "active": "browse"}
+    if _fragment_wanted(request):
+        return render(request, viewer, "study/_errata_list.html", context)
+    return render(request, viewer, "study/errata.html", context)
+
+
+@router.get("/api/corrections", name="api_corrections")
+def api_corrections(session: SessionDep, document: str | None = None, topic: str | None = None,
+                    has_lab: str | None = None) -> dict[str, Any]:
+    """The errata, filtered as the page is (JSON): summary, what is shown, groups by document, text fixes."""
+    return errata_json(_errata(session, document, topic, has_lab))
 
 
 def _question(session: SessionDep, viewer: Viewer, question_id: str) -> QuestionDetail:
