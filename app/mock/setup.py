@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, field_validator
 from sqlmodel import Session, col, select
 
 from app.mock.errors import InvalidSetup
 from app.mock.presets import PRESETS_BY_ID
 from app.models import Concept
+from app.quiz.selection import SelectionFields
 
 Kind = Literal["mcq", "open", "code"]
 KINDS: tuple[str, ...] = ("mcq", "open", "code")
@@ -19,20 +20,13 @@ DEFAULT_COUNT = 5
 MAX_COUNT = 30
 DEFAULT_MINUTES_PER_QUESTION = 5.0
 MAX_MINUTES = 240.0
-DIFFICULTY_MIN, DIFFICULTY_MAX = 1, 10
 
 
-class MockSetup(BaseModel):
+class MockSetup(SelectionFields):
     """A round as asked for; anything left out comes from the preset, else from the defaults."""
-
-    model_config = ConfigDict(extra="forbid")
 
     preset: str | None = Field(default=None, max_length=80, description="a preset id (see GET /api/mock-interviews)")
     title: str | None = Field(default=None, max_length=200)
-    topics: list[str] = Field(default_factory=list, max_length=100, description="question topics (any of them)")
-    concepts: list[str] = Field(default_factory=list, max_length=500, description="concept ids (any of them)")
-    difficulty_min: int = Field(default=DIFFICULTY_MIN, ge=DIFFICULTY_MIN, le=DIFFICULTY_MAX)
-    difficulty_max: int = Field(default=DIFFICULTY_MAX, ge=DIFFICULTY_MIN, le=DIFFICULTY_MAX)
     count: int | None = Field(default=None, ge=1, le=MAX_COUNT, description="how many questions")
     minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES, allow_inf_nan=False,
                                   description="the whole round's time; fractions allowed (0.25 = 15 s)")
@@ -41,19 +35,6 @@ class MockSetup(BaseModel):
     mix: dict[Kind, int] | None = Field(default=None, description='questions per kind, e.g. {"mcq": 2, "open": 3}')
     focus_weak: bool = Field(default=False, description="draw from the concepts you recall worst")
     seed: int | None = Field(default=None, ge=0, le=2**53, description="fixes the random pick")
-
-    @field_validator("topics", "concepts")
-    @classmethod
-    def _distinct(cls, values: list[str]) -> list[str]:
-        return list(dict.fromkeys(value.strip() for value in values if value.strip()))
-
-    @field_validator("difficulty_max")
-    @classmethod
-    def _range(cls, value: int, info: ValidationInfo) -> int:
-        low = info.data.get("difficulty_min")
-        if low is not None and value < low:
-            raise ValueError(f"difficulty_max ({value}) must not be below difficulty_min ({low})")
-        return value
 
     @field_validator("mix")
     @classmethod

@@ -22,24 +22,26 @@ MAX_COUNT = 50
 DIFFICULTY_MIN, DIFFICULTY_MAX = 1, 10
 
 
-class QuizSetup(BaseModel):
-    """What a learner asks a quiz for; empty lists mean "any"."""
+def distinct(values: list[Any]) -> list[Any]:
+    """Stripped, without blanks or repeats, in the order given."""
+    cleaned = [value.strip() for value in values]
+    return list(dict.fromkeys(value for value in cleaned if value))
+
+
+class SelectionFields(BaseModel):
+    """The filters a quiz and a mock interview share; empty lists mean "any"."""
 
     model_config = ConfigDict(extra="forbid")
 
     topics: list[str] = Field(default_factory=list, max_length=100, description="question topics (any of them)")
     concepts: list[str] = Field(default_factory=list, max_length=500, description="concept ids (any of them)")
-    kinds: list[Literal["mcq", "open", "code"]] = Field(default_factory=list, description="question kinds")
     difficulty_min: int = Field(default=DIFFICULTY_MIN, ge=DIFFICULTY_MIN, le=DIFFICULTY_MAX)
     difficulty_max: int = Field(default=DIFFICULTY_MAX, ge=DIFFICULTY_MIN, le=DIFFICULTY_MAX)
-    count: int = Field(default=DEFAULT_COUNT, ge=1, le=MAX_COUNT, description="how many questions to ask")
-    seed: int | None = Field(default=None, ge=0, le=2**53, description="fixes the random pick (default: a new one)")
 
-    @field_validator("topics", "concepts", "kinds")
+    @field_validator("topics", "concepts")
     @classmethod
-    def _distinct(cls, values: list[Any]) -> list[Any]:
-        cleaned = [value.strip() for value in values]
-        return list(dict.fromkeys(value for value in cleaned if value))
+    def _distinct(cls, values: list[str]) -> list[str]:
+        return distinct(values)
 
     @field_validator("difficulty_max")
     @classmethod
@@ -48,6 +50,19 @@ class QuizSetup(BaseModel):
         if low is not None and value < low:
             raise ValueError(f"difficulty_max ({value}) must not be below difficulty_min ({low})")
         return value
+
+
+class QuizSetup(SelectionFields):
+    """What a learner asks a quiz for; empty lists mean "any"."""
+
+    kinds: list[Literal["mcq", "open", "code"]] = Field(default_factory=list, description="question kinds")
+    count: int = Field(default=DEFAULT_COUNT, ge=1, le=MAX_COUNT, description="how many questions to ask")
+    seed: int | None = Field(default=None, ge=0, le=2**53, description="fixes the random pick (default: a new one)")
+
+    @field_validator("kinds")
+    @classmethod
+    def _distinct_kinds(cls, values: list[Any]) -> list[Any]:
+        return distinct(values)
 
     def stored(self, seed: int) -> dict[str, Any]:
         """The settings as the quiz row keeps them: enough to pick the same questions again."""

@@ -85,7 +85,7 @@ class QuizItem:
 
     @property
     def chosen(self) -> list[str]:
-        return _split_stored(self.answer.choice) if self.answer and self.answer.choice else []
+        return split_stored(self.answer.choice) if self.answer else []
 
     @property
     def graded(self) -> bool:
@@ -172,10 +172,6 @@ def quiz_items(*, session: Session, user_id: int, quiz_id: int) -> list[QuizItem
     """Every position of a quiz, in order."""
     progress = quiz_progress(session=session, user_id=user_id, quiz_id=quiz_id)
     return [_item(session, progress, position) for position in range(1, progress.total + 1)]
-
-
-def _split_stored(choice: str) -> list[str]:
-    return split_stored(choice)
 
 
 def parse_choice(item: QuizItem, raw: str | Sequence[str]) -> list[str]:
