@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labs.core.data import permutation_batches
 from labs.core.schema import Chart, Check, Series, Table
 from labs.specs.lora import SPEC
 
@@ -47,16 +48,8 @@ def _base_model(p: dict):
 
 def _batches(p: dict, device: str) -> list[torch.Tensor]:
     """Next token = perm[current] from random starts: a pattern the random base model has to learn."""
-    generator = torch.Generator().manual_seed(p["seed"] + 1)
-    permutation = torch.randperm(p["vocab_size"], generator=generator)
-    batches = []
-    for _ in range(p["steps"]):
-        tokens = torch.empty(p["batch_size"], p["seq_len"] + 1, dtype=torch.long)
-        tokens[:, 0] = torch.randint(p["vocab_size"], (p["batch_size"],), generator=generator)
-        for t in range(1, p["seq_len"] + 1):
-            tokens[:, t] = permutation[tokens[:, t - 1]]
-        batches.append(tokens.to(device))
-    return batches
+    return permutation_batches(vocab_size=p["vocab_size"], batch_size=p["batch_size"], seq_len=p["seq_len"],
+                               steps=p["steps"], seed=p["seed"] + 1, device=device)
 
 
 def _predicted_lora_params(base: nn.Module, targets: list[str], rank: int) -> tuple[int, int]:

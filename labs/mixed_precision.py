@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labs.core.data import permutation_batches
 from labs.core.runner import is_out_of_memory
 from labs.core.schema import Chart, Check, Series, Table
 from labs.specs.mixed_precision import SPEC
@@ -65,16 +66,8 @@ class GPT(nn.Module):
 
 def _batches(p: dict, device: str) -> list[torch.Tensor]:
     """Sequences that follow a fixed random permutation (next = perm[current]) from random starts: learnable."""
-    generator = torch.Generator().manual_seed(p["seed"])
-    permutation = torch.randperm(p["vocab_size"], generator=generator)
-    batches = []
-    for _ in range(p["steps"]):
-        tokens = torch.empty(p["batch_size"], p["seq_len"] + 1, dtype=torch.long)
-        tokens[:, 0] = torch.randint(p["vocab_size"], (p["batch_size"],), generator=generator)
-        for t in range(1, p["seq_len"] + 1):
-            tokens[:, t] = permutation[tokens[:, t - 1]]
-        batches.append(tokens.to(device))
-    return batches
+    return permutation_batches(vocab_size=p["vocab_size"], batch_size=p["batch_size"], seq_len=p["seq_len"],
+                               steps=p["steps"], seed=p["seed"], device=device)
 
 
 class _Timer:
