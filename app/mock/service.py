@@ -155,16 +155,19 @@ def _grouped(session: Session, model: Any, question_ids: list[str]) -> dict[str,
     return grouped
 
 
-def load_round(*, session: Session, user_id: int, interview_id: int, now: datetime | None = None) -> Round:
-    """A round with every question and saved answer, as the database holds it now."""
+def load_round(*, session: Session, user_id: int, interview_id: int, now: datetime | None = None,
+               reference: bool = True) -> Round:
+    """A round with every question and saved answer, as the database holds it now; `reference=False` leaves out
+    the key points and corrections (an autosave needs neither, and it runs every second or two while typing)."""
     interview = _interview(session, user_id, interview_id)
     answers = list(session.exec(select(MockAnswer).where(col(MockAnswer.interview_id) == interview_id)
                                 .order_by(col(MockAnswer.position))).all())
     ids = [answer.question_id for answer in answers]
     questions = {question.id: question for question in session.exec(
         select(Question).where(col(Question.id).in_(ids))).all()}
-    choices, points = _grouped(session, Choice, ids), _grouped(session, KeyPoint, ids)
-    corrections = answer_corrections_of(session=session, question_ids=ids)
+    choices = _grouped(session, Choice, ids)
+    points = _grouped(session, KeyPoint, ids) if reference else {}
+    corrections = answer_corrections_of(session=session, question_ids=ids) if reference else {}
     items = [RoundItem(position=answer.position, question=questions[answer.question_id],
                        choices=choices.get(answer.question_id, []),
                        key_points=[point.text for point in points.get(answer.question_id, [])], answer=answer,
@@ -275,7 +278,7 @@ def save_answer(*, session: Session, user_id: int, interview_id: int, position: 
     only when it is above the stored one (then it becomes the stored one); an older or equal revision is stale and
     only its time counts. Without one they are written anyway and the stored revision goes up by one."""
     moment = now_utc(now)
-    current = load_round(session=session, user_id=user_id, interview_id=interview_id, now=moment)
+    current = load_round(session=session, user_id=user_id, interview_id=interview_id, now=moment, reference=False)
     item = current.item(position)
     refusal = _refusal(current.interview, moment)
     if refusal is not None:
@@ -303,8 +306,8 @@ def save_answer(*, session: Session, user_id: int, interview_id: int, position: 
             interview_id=interview_id)
     session.commit()
     session.expire_all()
-    return Saved(round=load_round(session=session, user_id=user_id, interview_id=interview_id, now=moment),
-                 stale=stale)
+    return Saved(round=load_round(session=session, user_id=user_id, interview_id=interview_id, now=moment,
+                                  reference=False), stale=stale)
 
 
 def _card_versions(session: Session, user_id: int, question_ids: list[str]) -> dict[str, int]:
