@@ -87,7 +87,7 @@ def question_texts(question: ParsedQuestion) -> Iterator[tuple[str, str]]:
         yield f"alternate {alternate.source}", alternate.answer
         for index, correction in enumerate(alternate.corrections, 1):
             yield f"alternate {alternate.source} correction {index}", correction.text
-    for index, fix in enumerate(getattr(question, "text_fixes", []), 1):
+    for index, fix in enumerate(question.text_fixes, 1):
         yield f"text fix {index} (fixed)", fix.fixed
 
 
