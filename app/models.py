@@ -46,8 +46,12 @@ class Question(SQLModel, table=True):
     kind: str = Field(max_length=8, index=True)  # mcq | open | code
     title: str = _text()
     prompt: str = _text()
-    answer: str = _text()
-    explanation: str = _text()
+    answer: str = _text()  # the answer PrepLab shows: the model answer, or the document's own without one
+    explanation: str = _text()  # shown with the answer ("" when a model answer replaces the document's)
+    original_answer: str = _text()  # the document's own answer, kept verbatim as a source
+    original_explanation: str = _text()
+    has_model_answer: bool = False
+    model_references: list[str] = _json()  # what the model answer's claims rest on
     difficulty: int | None = Field(default=None, index=True)
     topic: str | None = Field(default=None, index=True, max_length=120)
     skill: str | None = Field(default=None, max_length=200)
@@ -108,6 +112,7 @@ class Correction(SQLModel, table=True):
     text: str = _text()
     sources: list[str] = _json()
     lab: str | None = Field(default=None, max_length=80)  # a lab whose measurements back the correction
+    quote: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # the wrong claim, verbatim
 
 
 class TextFix(SQLModel, table=True):

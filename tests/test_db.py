@@ -42,4 +42,4 @@ def test_upgrade_twice_is_harmless(engine: Engine) -> None:
 
     upgrade_database(engine)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"

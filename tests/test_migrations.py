@@ -8,8 +8,10 @@ from alembic import command
 from sqlalchemy import text
 from sqlmodel import Session
 
+from app.content.service import import_paths
 from app.db import alembic_config, make_engine
 from app.mock.service import save_answer
+from app.settings import PROJECT_ROOT, Settings
 
 USER_DATA = [
     "INSERT INTO user (id, name, created_at) VALUES (1, 'local', '2026-01-01 00:00:00')",
@@ -120,7 +122,7 @@ def test_upgrade_to_answer_revisions_keeps_a_running_round(tmp_path: Path) -> No
                                 " (1, 'q-1', 0, '切分的是模型状态', '[]', 'zero-memory')"))
         answers_before = [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()]
     assert answers_before[0][1] == "升级前写下的回答"
-    command.upgrade(alembic_config(url), "0004")
+    command.upgrade(alembic_config(url), "head")  # the app below needs the newest schema
     with engine.connect() as connection:
         assert [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()] == answers_before
         assert connection.execute(text("SELECT revision FROM mock_answer ORDER BY position")).scalars().all() == [0, 0]
@@ -142,5 +144,93 @@ def test_upgrade_to_answer_revisions_keeps_a_running_round(tmp_path: Path) -> No
         assert rows[0][1] == "升级后接着写" and rows[1] == answers_before[1]
         columns = [row[1] for row in connection.execute(text("PRAGMA table_info(mock_answer)")).all()]
         assert "revision" not in columns and "time_spent_ms" in columns
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+    engine.dispose()
+
+
+MODEL_ANSWER_BANK = """---
+preplab: 1
+bank: b
+title: B
+---
+
+## t
+
+```yaml
+id: q-1
+kind: open
+concepts: [zero]
+```
+
+### 题目
+
+p
+
+### 参考答案
+
+ZeRO 把优化器状态、梯度和参数切分到数据并行的各张卡上。
+
+### 参考资料
+
+- ZeRO 论文（Rajbhandari et al., SC 2020, arXiv:1910.02054）§5
+
+### 要点
+
+- 切分模型状态
+- 三个阶段
+- 通信换显存
+
+### 原文答案
+
+a
+
+### 勘误
+
+- 原答案只写了一个字母。
+  原文：a
+  来源：ZeRO 论文 §5
+"""
+
+
+def test_upgrade_to_model_answers_keeps_reviews_notes_and_mock_history(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'before_model_answers.db'}"
+    command.upgrade(alembic_config(url), "0004")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for statement in USER_DATA + MOCK_ROUND:
+            connection.execute(text(statement))
+        connection.execute(text("INSERT INTO correction (id, question_id, position, text, sources, lab) VALUES"
+                                " (1, 'q-1', 0, '切分的是模型状态', '[]', 'zero-memory')"))
+        answers_before = [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()]
+    command.upgrade(alembic_config(url), "0005")
+    with engine.connect() as connection:
+        question = connection.execute(text(
+            "SELECT answer, original_answer, has_model_answer, model_references FROM question WHERE id = 'q-1'")).one()
+        assert tuple(question) == ("a", "a", 0, "[]")  # until re-imported, the stored answer is the document's
+        assert connection.execute(text("SELECT quote FROM correction")).scalar() is None
+        assert [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()] == answers_before
+        log = connection.execute(text("SELECT rating, duration_ms FROM review_log")).one()
+        assert tuple(log) == (3, 4200)
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+    bank = tmp_path / "banks" / "b.md"
+    bank.parent.mkdir()
+    bank.write_text(MODEL_ANSWER_BANK, encoding="utf-8")
+    settings = Settings(database_url=url, content_dir=PROJECT_ROOT / "content")
+    import_paths(engine, [bank], settings=settings)
+    with engine.connect() as connection:
+        question = connection.execute(text(
+            "SELECT answer, original_answer, has_model_answer FROM question WHERE id = 'q-1'")).one()
+        assert question[0].startswith("ZeRO 把优化器状态") and question[1] == "a" and question[2] == 1
+        assert connection.execute(text("SELECT quote FROM correction")).scalar() == "a"
+        card = connection.execute(text("SELECT stability, difficulty, reps FROM review_card")).one()
+        assert tuple(card) == (12.5, 4.2, 3)
+        assert connection.execute(text("SELECT count(*) FROM review_log")).scalar() == 1
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+        assert [tuple(row)[:2] for row in connection.execute(text(MOCK_ANSWERS)).all()] == [
+            row[:2] for row in answers_before]
+    command.downgrade(alembic_config(url), "0004")  # and back: the document's answer is what remains
+    with engine.connect() as connection:
+        columns = [row[1] for row in connection.execute(text("PRAGMA table_info(question)")).all()]
+        assert "original_answer" not in columns
         assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
     engine.dispose()

@@ -73,6 +73,8 @@ class Correction:
     text: str
     sources: list[str] = field(default_factory=list)
     lab: str | None = None  # a registered lab id whose measurements back the correction
+    quote: str | None = None  # the wrong claim, quoted verbatim from the answer it corrects
+    line: int | None = field(default=None, compare=False)  # 1-based line in its bank, for error messages
 
 
 @dataclass
@@ -98,11 +100,15 @@ class ParsedQuestion:
     kind: QuestionKind
     title: str  # short heading text shown in lists
     prompt: str  # the full question, Markdown
-    answer: str  # reference answer, Markdown ("" only when unanswered)
+    answer: str  # the document's (or author's) own answer, Markdown ("" only when unanswered)
     file: str  # file it was read from (for error messages)
     line: int  # 1-based line of the question in that file
     id: str | None = None  # explicit id; None until derived
-    explanation: str = ""
+    explanation: str = ""  # the document's (or author's) own explanation
+    # PrepLab's model answer and the references behind it; when present it is the answer PrepLab shows,
+    # and `answer`/`explanation` are kept as the document's original, shown only as a source.
+    model_answer: str = ""
+    references: list[str] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
     key_points: list[str] = field(default_factory=list)
     difficulty: int | None = None  # 1-10
@@ -114,6 +120,14 @@ class ParsedQuestion:
     alternates: list[Alternate] = field(default_factory=list)
     text_fixes: list[TextFix] = field(default_factory=list)
     unanswered: bool = False
+
+    @property
+    def shown_answer(self) -> str:
+        return self.model_answer or self.answer
+
+    @property
+    def shown_explanation(self) -> str:
+        return "" if self.model_answer else self.explanation
 
     def ensure_id(self) -> str:
         if not self.id:
@@ -142,6 +156,14 @@ def normalise_prompt(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = re.sub(r"`{3}.*?`{3}", " ", text, flags=re.S)  # code blocks do not identify a question
     return _PUNCT_OR_SPACE.sub("", text)
+
+
+_EMPHASIS_OR_SPACE = re.compile(r"[\s*`]+")
+
+
+def quote_key(text: str) -> str:
+    """Text folded for finding a quoted claim: width-folded, emphasis markers and whitespace dropped."""
+    return _EMPHASIS_OR_SPACE.sub("", unicodedata.normalize("NFKC", text))
 
 
 def derive_question_id(prompt: str) -> str:

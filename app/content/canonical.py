@@ -20,6 +20,7 @@ from app.content.bank import (
     ParsedQuestion,
     SourceRef,
     TextFix,
+    quote_key,
     read_text_checked,
 )
 from app.content.canonical_meta import (
@@ -31,6 +32,7 @@ from app.content.canonical_meta import (
 )
 from app.content.canonical_syntax import (
     LAB_LINE,
+    QUOTE_LINE,
     SECTION_LABELS,
     SOURCE_SEPARATORS,
     SOURCES_LINE,
@@ -154,6 +156,8 @@ def _read_question(doc: _Doc, start: int, end: int, warnings: list[ContentWarnin
         sources=meta.sources,
     )
     question.key_points = [item.text for item in _items(doc, sections.get("key_points")) if item.text]
+    question.model_answer = _text(doc, sections.get("model_answer"))
+    question.references = _references(doc, sections, question.model_answer)
     question.corrections = _corrections(doc, sections.get("corrections"))
     question.text_fixes = _text_fixes(doc, sections.get("text_fixes"))
     question.alternates = _alternates(doc, sections.get("alternates"))
@@ -161,6 +165,7 @@ def _read_question(doc: _Doc, start: int, end: int, warnings: list[ContentWarnin
     question.choices = _choices(doc, options) if options else []
     question.answer = _text(doc, sections.get("answer"))
     _check_answers(doc, question, sections, meta)
+    _check_quotes(doc, question)
     if question.unanswered:
         warnings.append(ContentWarning(question.file, question.line, "题目尚无答案 / no answer yet"))
     elif meta.unanswered:
@@ -202,10 +207,17 @@ def _items(doc: _Doc, section: _Section | None) -> list[ListItem]:
 def _corrections(doc: _Doc, section: _Section | None) -> list[Correction]:
     corrections = []
     for item in _items(doc, section):
-        kept, sources, lab = [item.first], [], None
+        kept, sources, lab, quote = [item.first], [], None, None
         for offset, line in enumerate(item.more, start=item.index + 1):
             source_match, lab_match = SOURCES_LINE.match(line.strip()), LAB_LINE.match(line.strip())
-            if source_match:
+            quote_match = QUOTE_LINE.match(line.strip())
+            if quote_match:
+                if quote is not None:
+                    raise doc.error(offset, "勘误只能引用一处原文 / a correction quotes one original claim")
+                quote = quote_match[1].strip()
+                if not quote_key(quote):
+                    raise doc.error(offset, "勘误的原文引用为空 / empty quote of the original")
+            elif source_match:
                 sources += [s.strip() for s in SOURCE_SEPARATORS.split(source_match[1]) if s.strip()]
             elif lab_match:
                 if lab is not None:
@@ -219,8 +231,25 @@ def _corrections(doc: _Doc, section: _Section | None) -> list[Correction]:
         if not sources:
             # A correction is only as good as its evidence: say where the right answer comes from.
             raise doc.error(item.index, "勘误缺少来源（续行 来源：…） / correction names no source (add 来源: …)")
-        corrections.append(Correction(text=text, sources=sources, lab=lab))
+        corrections.append(Correction(text=text, sources=sources, lab=lab, quote=quote, line=item.index + 1))
     return corrections
+
+
+def _references(doc: _Doc, sections: dict[str, _Section], model_answer: str) -> list[str]:
+    """The model answer's references: list items, required with a model answer and meaningless without."""
+    section = sections.get("references")
+    if section is None:
+        if model_answer:
+            raise doc.error(sections["model_answer"].marker, "参考答案缺少参考资料（### 参考资料） "
+                                                             "/ model answer lists no references")
+        return []
+    references = [item.text for item in _items(doc, section) if item.text.strip()]
+    if not model_answer:
+        raise doc.error(section.marker, "参考资料只属于参考答案（缺少 ### 参考答案） "
+                                        "/ references belong to a model answer, and there is none")
+    if not references:
+        raise doc.error(section.marker, "参考资料为空 / no references listed")
+    return references
 
 
 def _lab(doc: _Doc, index: int, lab_id: str) -> str:
@@ -329,8 +358,8 @@ def _check_answers(
     if question.kind != "mcq":
         if options:
             raise doc.error(options.marker, "只有选择题可以有选项 / only mcq questions have options")
-        missing = not question.answer
-        required = sections.get("answer")
+        missing = not question.shown_answer
+        required = sections.get("model_answer") or sections.get("answer")
         problem = "答案为空 / empty answer"
     else:
         if len(question.choices) < 2:
@@ -341,9 +370,22 @@ def _check_answers(
         if not correct and not meta.unanswered:
             raise doc.error(where, "选择题没有正确选项 / MCQ has no correct option")
         question.answer = question.answer or default_mcq_answer(correct)
-        missing = not correct or not question.explanation
-        required = sections.get("explanation")
+        missing = not correct or not (question.explanation or question.model_answer)
+        required = sections.get("model_answer") or sections.get("explanation")
         problem = "选择题的解析为空 / MCQ explanation is empty"
     if missing and not meta.unanswered:
         raise doc.error(required.marker if required else question.line - 1, problem)
     question.unanswered = missing
+
+
+def _check_quotes(doc: _Doc, question: ParsedQuestion) -> None:
+    """A correction's quote must be found in the text it corrects, or it proves nothing about that text."""
+    original = quote_key(question.answer + "\n" + question.explanation)
+    answers = [(original, question.corrections)]
+    answers += [(quote_key(alternate.answer), alternate.corrections) for alternate in question.alternates]
+    for text, corrections in answers:
+        for correction in corrections:
+            if correction.quote and quote_key(correction.quote) not in text:
+                raise ContentError(doc.path, correction.line,
+                                   f"勘误引用的原文在它更正的答案中找不到：{correction.quote!r}"
+                                   " / the quoted claim is not in the answer it corrects")

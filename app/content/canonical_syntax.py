@@ -15,6 +15,8 @@ from app.content.bank import SourceRef
 SECTION_LABELS: dict[str, str] = {
     "prompt": "题目",
     "options": "选项",
+    "model_answer": "参考答案",
+    "references": "参考资料",
     "answer": "答案",
     "explanation": "解析",
     "key_points": "要点",
@@ -22,11 +24,15 @@ SECTION_LABELS: dict[str, str] = {
     "text_fixes": "文字修订",
     "alternates": "其他答案",
 }
+# The labels a bank with a model answer uses for the document's own answer and explanation.
+ORIGINAL_LABELS: dict[str, str] = {"answer": "原文答案", "explanation": "原文解析"}
 _ENGLISH_ALIASES: dict[str, tuple[str, ...]] = {
     "prompt": ("prompt", "question"),
     "options": ("options", "choices"),
-    "answer": ("answer",),
-    "explanation": ("explanation",),
+    "model_answer": ("model answer",),
+    "references": ("references",),
+    "answer": ("answer", "original answer", ORIGINAL_LABELS["answer"]),
+    "explanation": ("explanation", "original explanation", ORIGINAL_LABELS["explanation"]),
     "key_points": ("key points", "keypoints"),
     "corrections": ("corrections", "errata"),
     "text_fixes": ("text fixes",),
@@ -39,6 +45,7 @@ _LABEL_TO_KEY: dict[str, str] = {label: key for key, label in SECTION_LABELS.ite
 SOURCES_LINE = re.compile(r"^(?:来源|sources)\s*[:：]\s*(.*)$", re.IGNORECASE)
 SOURCE_SEPARATORS = re.compile(r"[；;]")
 LAB_LINE = re.compile(r"^(?:实验|lab)\s*[:：]\s*(.*)$", re.IGNORECASE)
+QUOTE_LINE = re.compile(r"^(?:原文|original|quote)\s*[:：]\s*(.*)$", re.IGNORECASE)
 # The three lines of a `### 文字修订` item, by the field they fill.
 TEXT_FIX_LABELS: dict[str, str] = {"original": "原文", "fixed": "修正", "location": "位置"}
 TEXT_FIX_LINE = re.compile(r"^(原文|修正|位置|original|fixed|location)\s*[:：]\s*(.*)$", re.IGNORECASE)

@@ -25,6 +25,8 @@ from app.content.bank import (
 from app.content.canonical_meta import FORMAT_VERSION, QUESTION_ID, SLUG
 from app.content.canonical_syntax import (
     LAB_LINE,
+    ORIGINAL_LABELS,
+    QUOTE_LINE,
     SECTION_LABELS,
     SOURCE_SEPARATORS,
     SOURCES_LINE,
@@ -95,16 +97,29 @@ def _question(question: ParsedQuestion, question_id: str) -> str:
         blocks.append(_section("prompt", prompt))
     if question.choices:
         blocks.append(_section("options", "\n".join(_choice(choice) for choice in question.choices)))
+    model_answer = _body(question.model_answer, "model answer")
+    if question.references and not model_answer:
+        raise ValueError("references without a model answer")
+    key_points = _section("key_points", "\n".join(_item(point) for point in question.key_points))
+    if model_answer:
+        if not question.references:
+            raise ValueError("a model answer needs at least one reference")
+        blocks.append(_section("model_answer", model_answer))
+        blocks.append(_section("references", "\n".join(_item(ref) for ref in question.references)))
+        if question.key_points:
+            blocks.append(key_points)
+    # With a model answer, the document's answer and explanation follow it under their 原文 labels.
+    labels = ORIGINAL_LABELS if model_answer else SECTION_LABELS
     answer = _body(question.answer, "answer")
     correct = [choice for choice in question.choices if choice.correct]
     implied = question.kind == "mcq" and bool(correct) and answer == default_mcq_answer(correct)
     if answer and not implied:
-        blocks.append(_section("answer", answer))
+        blocks.append(f"### {labels['answer']}\n\n{answer}")
     explanation = _body(question.explanation, "explanation")
     if explanation:
-        blocks.append(_section("explanation", explanation))
-    if question.key_points:
-        blocks.append(_section("key_points", "\n".join(_item(point) for point in question.key_points)))
+        blocks.append(f"### {labels['explanation']}\n\n{explanation}")
+    if question.key_points and not model_answer:
+        blocks.append(key_points)
     if question.corrections:
         blocks.append(_section("corrections", _corrections(question.corrections)))
     if question.text_fixes:
@@ -176,14 +191,15 @@ def _corrections(corrections: list[Correction]) -> str:
     items = []
     for correction in corrections:
         for line in correction.text.split("\n")[1:]:
-            if SOURCES_LINE.match(line.strip()) or LAB_LINE.match(line.strip()):
-                raise ValueError(f"correction text has a line that reads as its sources or lab: {line!r}")
+            if any(pattern.match(line.strip()) for pattern in (SOURCES_LINE, LAB_LINE, QUOTE_LINE)):
+                raise ValueError(f"correction text has a line that reads as its quote, sources or lab: {line!r}")
         if not correction.sources:
             raise ValueError(f"correction names no source: {correction.text!r}")
         for source in correction.sources:
             if not source.strip() or "\n" in source or SOURCE_SEPARATORS.search(source):
                 raise ValueError(f"a correction source must be one line without ；or ;: {source!r}")
-        extra = [f"  来源：{'；'.join(s.strip() for s in correction.sources)}"]
+        extra = [f"  原文：{_one_line(correction.quote, 'correction quote')}"] if correction.quote else []
+        extra.append(f"  来源：{'；'.join(s.strip() for s in correction.sources)}")
         if correction.lab is not None:
             extra.append(f"  实验：{_one_line(correction.lab, 'correction lab')}")
         items.append(_item(correction.text, extra=extra))

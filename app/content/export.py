@@ -40,7 +40,7 @@ def export_document(session: Session) -> dict[str, Any]:
                 corrections_of_alternate[row.alternate_id].append(row)
 
     def correction_json(row: Correction) -> dict[str, Any]:
-        return {"text": row.text, "sources": list(row.sources), "lab": row.lab}
+        return {"text": row.text, "quote": row.quote, "sources": list(row.sources), "lab": row.lab}
 
     questions = []
     for question in session.exec(select(Question).order_by(col(Question.position))):
@@ -53,6 +53,10 @@ def export_document(session: Session) -> dict[str, Any]:
             "prompt": question.prompt,
             "answer": question.answer,
             "explanation": question.explanation,
+            "has_model_answer": question.has_model_answer,
+            "references": list(question.model_references),
+            "original_answer": question.original_answer,
+            "original_explanation": question.original_explanation,
             "choices": [{"label": c.label, "text": c.text, "correct": c.correct} for c in choices[qid]],
             "key_points": [k.text for k in key_points[qid]],
             "difficulty": question.difficulty,

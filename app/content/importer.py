@@ -107,6 +107,9 @@ def content_hash(bank: ParsedBank, question: ParsedQuestion, position: int) -> s
     """A digest of everything an import writes for a question, so unchanged questions are left untouched."""
     payload = asdict(question)
     payload.pop("file"), payload.pop("line")
+    # Where a correction sits in its file is not content: moving it must not count as an edit.
+    for item in [*payload["corrections"], *(c for alt in payload["alternates"] for c in alt["corrections"])]:
+        item.pop("line")
     payload["bank"], payload["position"] = bank.slug, position
     encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
@@ -122,7 +125,9 @@ def _upsert_question(
         return
     values: dict[str, Any] = {
         "bank_id": bank.slug, "position": position, "kind": question.kind, "title": question.title,
-        "prompt": question.prompt, "answer": question.answer, "explanation": question.explanation,
+        "prompt": question.prompt, "answer": question.shown_answer, "explanation": question.shown_explanation,
+        "original_answer": question.answer, "original_explanation": question.explanation,
+        "has_model_answer": bool(question.model_answer), "model_references": list(question.references),
         "difficulty": question.difficulty, "topic": question.topic, "skill": question.skill,
         "unanswered": question.unanswered, "content_hash": digest,
     }
@@ -154,7 +159,7 @@ def _add_children(session: Session, question: ParsedQuestion) -> None:
         + [QuestionSource(question_id=qid, position=i, document=s.document, line=s.line)
            for i, s in enumerate(question.sources)]
         + [QuestionConcept(question_id=qid, concept_id=cid, position=i) for i, cid in enumerate(question.concepts)]
-        + [Correction(question_id=qid, position=i, text=c.text, sources=list(c.sources), lab=c.lab)
+        + [Correction(question_id=qid, position=i, text=c.text, sources=list(c.sources), lab=c.lab, quote=c.quote)
            for i, c in enumerate(question.corrections)]
         + [TextFix(question_id=qid, position=i, original=f.original, fixed=f.fixed,
                    source_document=f.location.document, source_line=f.location.line)
@@ -166,4 +171,5 @@ def _add_children(session: Session, question: ParsedQuestion) -> None:
         session.add(row)
         session.flush()
         session.add_all([Correction(question_id=qid, alternate_id=row.id, position=i, text=c.text,
-                                    sources=list(c.sources), lab=c.lab) for i, c in enumerate(alternate.corrections)])
+                                    sources=list(c.sources), lab=c.lab, quote=c.quote)
+                         for i, c in enumerate(alternate.corrections)])

@@ -75,6 +75,9 @@ def question_texts(question: ParsedQuestion) -> Iterator[tuple[str, str]]:
     """Every piece of text a learner is shown for a question, with a field name."""
     yield "title", question.title
     yield "prompt", question.prompt
+    yield "model answer", question.model_answer
+    for index, reference in enumerate(question.references, 1):
+        yield f"reference {index}", reference
     yield "answer", question.answer
     yield "explanation", question.explanation
     for choice in question.choices:

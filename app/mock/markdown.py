@@ -84,6 +84,8 @@ def _question(row: ReportRow, lang: str) -> list[str]:
             lines.append("")
     if question.explanation.strip():
         lines += [f"**{t('mock.md.explanation')}**", "", question.explanation.strip(), ""]
+    elif question.kind == "mcq" and question.has_model_answer:
+        lines += [f"**{t('mock.md.reference')}**", "", question.answer.strip(), ""]
     return lines
 
 

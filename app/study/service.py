@@ -29,6 +29,7 @@ from app.models import (
 )
 from app.review.service import card_state as review_card_state
 from app.study.browse import QuestionItem, question_items
+from app.study.originals import OriginalAnswer, Place, group_originals
 from labs.registry import LabNotFound, load_spec
 
 RELATED_LIMIT = 8
@@ -67,6 +68,7 @@ class CorrectionView:
     text: str
     sources: list[str]
     lab: LabRef | None = None
+    quote: str | None = None  # the wrong claim, as the original worded it
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,10 @@ class QuestionDetail:
     choices: list[Choice]
     key_points: list[str]
     sources: list[tuple[str, int]]  # (document, line)
-    corrections: list[CorrectionView]  # of the shown answer
+    corrections: list[CorrectionView]  # of the document's own answer
     alternates: list[AlternateView]
+    # The documents' answers with copies folded together: the own original first (when there is one).
+    originals: list[OriginalAnswer]
     text_fixes: list[TextFixView]
     concepts: list[Concept]
     related: list[QuestionItem]
@@ -134,7 +138,8 @@ def _ordered(session: Session, model: Any, question_id: str) -> list[Any]:
 
 
 def _correction_view(row: Correction) -> CorrectionView:
-    return CorrectionView(text=row.text, sources=list(row.sources), lab=lab_ref(row.lab) if row.lab else None)
+    return CorrectionView(text=row.text, sources=list(row.sources), lab=lab_ref(row.lab) if row.lab else None,
+                          quote=row.quote)
 
 
 def _corrections(session: Session, question_id: str) -> tuple[list[CorrectionView], list[AlternateView]]:
@@ -154,7 +159,8 @@ def _corrections(session: Session, question_id: str) -> tuple[list[CorrectionVie
 
 
 def answer_corrections_of(*, session: Session, question_ids: Iterable[str]) -> dict[str, list[CorrectionView]]:
-    """The corrections of each question's shown answer, in file order; a question without any has no key.
+    """The corrections of each question's shown answer, in file order; a question without any has no key
+    (nor has one whose shown answer is PrepLab's model answer: the corrections are of the original).
 
     One query for a whole list, so a page of many questions (a mock report) does not ask once per question.
     """
@@ -162,8 +168,11 @@ def answer_corrections_of(*, session: Session, question_ids: Iterable[str]) -> d
     if not wanted:
         return {}
     found: dict[str, list[CorrectionView]] = defaultdict(list)
+    # A model answer replaces the document's answer everywhere it is shown, and so do its corrections.
     for row in session.exec(
-        select(Correction).where(col(Correction.question_id).in_(wanted), col(Correction.alternate_id).is_(None))
+        select(Correction).join(Question, col(Question.id) == col(Correction.question_id))
+        .where(col(Correction.question_id).in_(wanted), col(Correction.alternate_id).is_(None),
+               col(Question.has_model_answer).is_(False))
         .order_by(col(Correction.question_id), col(Correction.position))
     ).all():
         found[row.question_id].append(_correction_view(row))
@@ -220,14 +229,16 @@ def question_detail(*, session: Session, user_id: int, question_id: str) -> Ques
         return None
     bank = session.get(Bank, question.bank_id)
     corrections, alternates = _corrections(session, question_id)
+    sources = [(row.document, row.line) for row in _ordered(session, QuestionSource, question_id)]
     return QuestionDetail(
         question=question,
         bank_title=bank.title if bank else question.bank_id,
         choices=_ordered(session, Choice, question_id),
         key_points=[row.text for row in _ordered(session, KeyPoint, question_id)],
-        sources=[(row.document, row.line) for row in _ordered(session, QuestionSource, question_id)],
+        sources=sources,
         corrections=corrections,
         alternates=alternates,
+        originals=_originals(question, sources, corrections, alternates),
         text_fixes=_text_fixes(session, question_id),
         concepts=_concepts_of(session, question_id),
         related=related_questions(session=session, question_id=question_id),
@@ -235,6 +246,21 @@ def question_detail(*, session: Session, user_id: int, question_id: str) -> Ques
         note=_note_view(_note(session, user_id, question_id)),
         bookmarked=session.get(Bookmark, (user_id, question_id)) is not None,
     )
+
+
+def _originals(question: Question, sources: list[tuple[str, int]], corrections: list[CorrectionView],
+               alternates: list[AlternateView]) -> list[OriginalAnswer]:
+    elsewhere = {(alternate.document, alternate.line) for alternate in alternates}
+    # Sources that no alternate claims asked the question with the own answer's text (exact copies merged).
+    own_places = [Place(document, line) for document, line in sources if (document, line) not in elsewhere]
+    own_text = question.original_answer if question.has_model_answer else question.answer
+    own = OriginalAnswer(
+        answer=own_text, explanation=question.original_explanation if question.has_model_answer else "",
+        places=own_places, corrections=list(corrections), own=True,
+    ) if own_text.strip() else None
+    others = [OriginalAnswer(answer=a.answer, explanation="", places=[Place(a.document, a.line)],
+                             corrections=list(a.corrections)) for a in alternates]
+    return group_originals(own, others)
 
 
 def _note(session: Session, user_id: int, question_id: str) -> Note | None:

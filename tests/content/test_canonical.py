@@ -397,7 +397,7 @@ def test_unanswered_question_is_written_with_its_flag() -> None:
     ({"id": "q 1"}, "question id"),
     ({"alternates": [Alternate("另一个答案\n#### b.txt:3\n后文", SourceRef("a.txt", 1))]}, "structural"),
     ({"corrections": [Correction("说法有误", ["论文；文档"])]}, "correction source"),
-    ({"corrections": [Correction("说法有误\n来源：伪造", [])]}, "reads as its sources"),
+    ({"corrections": [Correction("说法有误\n来源：伪造", [])]}, "reads as its quote, sources"),
     ({"answer": ""}, "答案为空"),
     ({"kind": "mcq", "choices": [Choice("A", "一"), Choice("B", "二")], "explanation": "因为。"}, "没有正确选项"),
 ], ids=["h2", "section_label", "fence", "details", "title", "id", "alternate", "source_sep", "source_line",

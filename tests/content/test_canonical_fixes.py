@@ -133,7 +133,7 @@ def test_written_fixes_and_labs_read_back_equal() -> None:
     ({"corrections": [Correction("说法有误。", [])]}, "names no source"),
     ({"corrections": [Correction("说法有误。", ["论文"], lab="no-such-lab")]}, "未知的实验"),
     ({"corrections": [Correction("说法有误。", ["论文"], lab="zero-memory\nlora")]}, "one non-empty line"),
-    ({"corrections": [Correction("说法有误\n实验：lora", ["论文"])]}, "reads as its sources or lab"),
+    ({"corrections": [Correction("说法有误\n实验：lora", ["论文"])]}, "reads as its quote, sources or lab"),
     ({"text_fixes": [TextFix("两行\n原文", "修正", SourceRef("a.txt", 1))]}, "one non-empty line"),
     ({"text_fixes": [TextFix("原文", " ", SourceRef("a.txt", 1))]}, "one non-empty line"),
     ({"text_fixes": [TextFix("相同", "相同", SourceRef("a.txt", 1))]}, "原文与修正相同"),

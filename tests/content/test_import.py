@@ -99,7 +99,7 @@ def test_concepts_cover_the_documents(document: dict[str, Any]) -> None:
 def test_export_has_the_promised_shape(document: dict[str, Any]) -> None:
     question_keys = {"id", "kind", "prompt", "answer", "explanation", "choices", "key_points", "difficulty",
                      "topic", "skill", "concepts", "sources", "corrections", "alternates", "text_fixes",
-                     "retired"}
+                     "retired", "has_model_answer", "references", "original_answer", "original_explanation"}
     for q in document["questions"]:
         assert question_keys <= set(q)
         assert q["kind"] in {"mcq", "open", "code"}
@@ -110,7 +110,7 @@ def test_export_has_the_promised_shape(document: dict[str, Any]) -> None:
         for alternate in q["alternates"]:
             assert {"answer", "source", "corrections"} <= set(alternate)
         for correction in q["corrections"] + [c for a in q["alternates"] for c in a["corrections"]]:
-            assert set(correction) == {"text", "sources", "lab"} and correction["sources"]
+            assert set(correction) == {"text", "quote", "sources", "lab"} and correction["sources"]
         for fix in q["text_fixes"]:
             assert set(fix) == {"original", "fixed", "location"} and set(fix["location"]) == {"document", "line"}
     for concept in document["concepts"]:
