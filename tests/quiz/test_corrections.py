@@ -91,7 +91,7 @@ def test_answer_api_and_quiz_api_carry_the_corrections(client: TestClient, banks
     assert set(positions) == {"q-zero2-memory", "q-loss-scaling", "q-bf16-scaling"}
     mcq = client.post(f"/api/quizzes/{quiz_id}/answers/{positions['q-bf16-scaling']}", json={"choice": "B"}).json()
     assert mcq["correct"] is True and mcq["correct_choice"] == "B"
-    assert [set(c) for c in mcq["corrections"]] == [{"text", "sources", "lab"}]
+    assert [set(c) for c in mcq["corrections"]] == [{"text", "sources", "lab", "quote"}]
     assert "7 位尾数" in mcq["corrections"][0]["text"] and mcq["corrections"][0]["lab"] is None
     revealed = client.post(f"/api/quizzes/{quiz_id}/answers/{positions['q-zero2-memory']}",
                            json={"answer": "16Ψ/N"}).json()
