@@ -82,6 +82,7 @@ def test_every_text_fix_points_at_its_source_line(document: dict[str, Any]) -> N
         window = "\n".join(lines[max(0, location["line"] - 4):location["line"] + 3])
         assert fix["original"] in window, (question["id"], fix)
         shown = "\n".join([question["title"], question["prompt"], question["answer"], question["explanation"],
+                           question["original_answer"], question["original_explanation"],
                            *[choice["text"] for choice in question["choices"]],
                            *[alternate["answer"] for alternate in question["alternates"]]])
         assert fix["fixed"] in shown and fix["original"] not in shown, (question["id"], fix)

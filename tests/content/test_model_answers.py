@@ -40,7 +40,7 @@ def _shown_as_right(question: ParsedQuestion) -> list[tuple[str, str]]:
 
 
 def test_the_banks_hold_every_question() -> None:
-    assert len(QUESTIONS) == 172
+    assert len(QUESTIONS) >= 172  # the five documents (172 merged questions) plus banks written for PrepLab
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
@@ -85,7 +85,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
     upgrade_database(engine)
     import_paths(engine, [CONTENT], settings=settings)
     again = import_paths(engine, [CONTENT], settings=settings)
-    assert (again.added, again.updated, again.retired, again.unchanged) == (0, 0, 0, 172)  # twice changes nothing
+    assert (again.added, again.updated, again.retired, again.unchanged) == (0, 0, 0, len(QUESTIONS))  # no change
     with Session(engine) as session:
         document = export_document(session)
     engine.dispose()
@@ -98,6 +98,8 @@ def test_export_gives_the_model_answer_and_the_original(exported: tuple[dict[str
     parsed = {q.id: q for q in QUESTIONS}
     for question_id, question in by_id.items():
         assert question["has_model_answer"] is True
+        if not parsed[question_id].sources:
+            continue  # written for PrepLab: no document, no original
         assert question["answer"] == parsed[question_id].model_answer
         assert question["original_answer"] == parsed[question_id].answer
         assert question["references"] == parsed[question_id].references
