@@ -8,9 +8,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.content.bank import ContentError
 from app.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from app.content.dry_run import Plan as DryRunPlan
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 
     load = commands.add_parser("import", help="导入题库（默认 content/）/ import banks (default: content/)")
     load.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    load.add_argument("--dry-run", action="store_true",
+                      help="只列出将导入的题目，不改动数据库 / list what would be imported; change nothing")
     load.set_defaults(handler=_import)
 
     export = commands.add_parser("export", help="导出题目与概念 / export questions and concepts")
@@ -47,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
 
     convert = commands.add_parser("convert", help="把外部文档转换为标准题库 / write canonical banks")
     convert.add_argument("documents", nargs="+", type=Path, metavar="DOC")
-    convert.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+    convert.add_argument("-o", "--output", type=Path, metavar="DIR",
+                         help="输出目录（--dry-run 时可省略）/ folder for the banks (optional with --dry-run)")
+    convert.add_argument("--dry-run", action="store_true",
+                         help="只列出将转换的题目，不写文件 / list what would be converted; write nothing")
     convert.set_defaults(handler=_convert)
 
     lab = commands.add_parser("lab", help="实验结果 / lab results")
@@ -91,9 +100,16 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from app.content.service import import_paths
 
+    paths = args.paths or [settings.content_dir]
+    if args.dry_run:
+        from app.content.dry_run import plan_import
+
+        # Before _engine: opening the database would migrate it, and a dry run leaves it byte for byte.
+        plan = plan_import(paths, concepts_path=settings.content_dir / "concepts.yaml")
+        return _print_plan(plan, convert=False)
     started = time.perf_counter()
     engine = _engine(settings)
-    report = import_paths(engine, args.paths or [settings.content_dir], settings=settings)
+    report = import_paths(engine, paths, settings=settings)
     for warning in report.warnings:
         print(f"警告 / warning: {warning}", file=sys.stderr)  # noqa: T201
     for bank, kinds in report.kinds_by_bank.items():
@@ -123,9 +139,28 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 def _convert(args: argparse.Namespace, settings: Settings) -> int:
     from app.content.convert import convert_documents
 
+    if args.dry_run:
+        from app.content.dry_run import plan_convert
+
+        plan = plan_convert(args.documents, concepts_path=settings.content_dir / "concepts.yaml", out_dir=args.output)
+        return _print_plan(plan, convert=True)
+    if args.output is None:
+        print("错误 / error: 需要 -o DIR 指定输出目录（或用 --dry-run 只列出）/ -o DIR is required unless --dry-run",  # noqa: T201
+              file=sys.stderr)
+        return 2
     written = convert_documents(args.documents, args.output, concepts_path=settings.content_dir / "concepts.yaml")
     for path in written:
         print(path)  # noqa: T201
+    return 0
+
+
+def _print_plan(plan: DryRunPlan, *, convert: bool) -> int:
+    from app.content.dry_run import listing
+
+    for warning in plan.warnings:
+        print(f"警告 / warning: {warning}", file=sys.stderr)  # noqa: T201
+    for line in listing(plan, convert=convert):
+        print(line)  # noqa: T201
     return 0
 
 

@@ -1,9 +1,11 @@
 """Parse "foreign" Markdown interview documents: anything that is not PrepLab's canonical bank format.
 
-A document is read as a tree of heading sections. A section is a question when its own text carries
-labels (**题目：**, **答案：**, <details> answers...), or when its heading reads like a question and no
-section below it is one. A section whose text holds `Q:` / `问：` / `**问题 N:**` markers is split into
-one question per marker. Ids are left to the merger; duplicates are kept.
+A document is read as a tree of heading sections. A section whose own text is a run of Q/A pairs
+(`Q1:` / `问：` / `问题：` ... `A:` / `答：`, see foreign_pairs.py) gives one question per pair. Otherwise a
+section is a question when its own text carries labels (**题目：**, **答案：**, <details> answers...), or
+when its heading reads like a question and no section below it is one. A heading that only names a section
+("第一部分 基础概念", a heading over pairs or over question sub-headings) is never a question, and its
+introduction never becomes a prompt. Ids are left to the merger; duplicates are kept.
 """
 
 from __future__ import annotations
@@ -35,17 +37,12 @@ from app.content.foreign_blocks import (
     split_options,
     unquote,
 )
+from app.content.foreign_headings import names_a_section, reads_like_question
+from app.content.foreign_pairs import PairStart, pair_starts
 
 __all__ = ["parse_foreign"]
 
 _CODE_CONTEXT = re.compile(r"编程|代码|编写|实现|coding|programming|\bcode\b", re.I)
-_QUESTION_STARTS = ("什么", "如何", "为什么", "为何", "怎样", "怎么", "请", "简述", "谈谈", "是否")
-_QUESTION_START_EN = re.compile(r"^(?:why|what|how|which|when|explain|describe|compare)\b", re.I)
-_NOT_A_QUESTION = re.compile(
-    r"^(?:总结|小结|结语|结论|参考|参考资料|参考文献|目录|附录"
-    r"|summary|conclusions?|references|(?:table of )?contents)$",
-    re.I,
-)
 _LINK_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+\[.*\]\(.*\)\s*$")
 _TITLE_MAX = 80
 _PARTS = ("preamble", "prompt", "answer", "explanation")
@@ -91,7 +88,7 @@ class Candidate:
     """Where one question was found, before its text is taken apart."""
 
     line: int
-    heading: str | None  # cleaned heading text; None for a question found by a Q:/问题 N marker
+    heading: str | None  # cleaned heading text; None for a question found as a Q/A pair
     lines: list[Line]
     context: list[str]
     answer_by_default: bool = False  # an unlabelled body is the answer
@@ -161,19 +158,44 @@ def _walk(section: Section) -> Iterator[Section]:
 
 
 def _collect(section: Section) -> list[Candidate]:
-    first = _first_label(section.body)
-    if first == "marker":
-        return _marker_candidates(section) + _collect_below(section)
-    if first is not None or (section.level > 0 and split_options(unquote(section.body))[1]):
-        return [_section_candidate(section, answer_by_default=False)]
-    below = _collect_below(section)
+    found_below = [(child, _collect(child)) for child in section.children]
+    below = [candidate for _child, found in found_below for candidate in found]
+    starts = pair_starts(section.body, names_section=_names_a_section(section))
+    if starts:
+        return _pair_candidates(section, starts) + below
+    if _first_label(section.body) is not None or _asks_by_options(section, below):
+        # A sub-section that asks a question of its own stays a question; any other is part of this answer.
+        lines, kept = list(section.body), []
+        for child, found in found_below:
+            if _asks_itself(child):
+                kept += found
+            else:
+                lines += [child.heading, *child.span()] if child.heading else child.span()
+        return [_section_candidate(section, lines, answer_by_default=False), *kept]
     if not below and _reads_as_question(section):
-        return [_section_candidate(section, answer_by_default=True)]
+        return [_section_candidate(section, section.span(), answer_by_default=True)]
     return below
 
 
-def _collect_below(section: Section) -> list[Candidate]:
-    return [found for child in section.children for found in _collect(child)]
+def _asks_itself(section: Section) -> bool:
+    """Whether a section or one below it has a heading that asks, or text that opens a question (Q:, 题目：)."""
+    for inner in _walk(section):
+        if reads_like_question(inner.title) and not names_a_section(inner.title):
+            return True
+        if any(_first_label([line]) in ("marker", "prompt") for line in inner.body):
+            return True
+    return False
+
+
+def _names_a_section(section: Section) -> bool:
+    return section.level == 0 or section.is_doc_title or names_a_section(section.title)
+
+
+def _asks_by_options(section: Section, below: list[Candidate]) -> bool:
+    """A heading over A./B. options and nothing that asks below it; a section's list of parts is no question."""
+    if section.level == 0 or below or _names_a_section(section):
+        return False
+    return bool(split_options(unquote(section.body))[1])
 
 
 def _first_label(lines: list[Line]) -> str | None:
@@ -191,16 +213,15 @@ def _reads_as_question(section: Section) -> bool:
     if section.level == 0 or section.is_doc_title:
         return False
     title = section.title
-    if not title or _NOT_A_QUESTION.match(title):
+    if not title or names_a_section(title):
         return False
     body = [line for line in section.body if line.text.strip()]
     if body and all(_LINK_ITEM.match(line.text) for line in body):
         return False  # a table of contents
-    return _reads_like_question(title)
+    return reads_like_question(title)
 
 
-def _section_candidate(section: Section, answer_by_default: bool) -> Candidate:
-    lines = section.span()
+def _section_candidate(section: Section, lines: list[Line], answer_by_default: bool) -> Candidate:
     line = section.line or next((item.no for item in lines if item.text.strip()), 1)
     return Candidate(
         line=line,
@@ -211,17 +232,14 @@ def _section_candidate(section: Section, answer_by_default: bool) -> Candidate:
     )
 
 
-def _marker_candidates(section: Section) -> list[Candidate]:
-    """One question per Q: / 问： / **问题 N:** marker; text before the first marker rates the section."""
-    intro: list[Line] = []
+def _pair_candidates(section: Section, starts: list[PairStart]) -> list[Candidate]:
+    """One question per Q/A pair; the introduction before the first pair only rates the section."""
+    intro = section.body[: starts[0].index]
     chunks: list[tuple[Line, bool, list[Line]]] = []
-    for line in section.body:
-        label = None if line.code else match_label(line.text)
-        if label is not None and label.kind == "marker":
-            first = [replace(line, text=label.rest)] if label.rest else []
-            chunks.append((line, label.numbered, first))
-        else:
-            (chunks[-1][2] if chunks else intro).append(line)
+    for start, end in zip(starts, [*(s.index for s in starts[1:]), len(section.body)], strict=True):
+        opener = section.body[start.index]
+        first = [replace(opener, text=start.text)] if start.text else []
+        chunks.append((opener, start.numbered, first + section.body[start.index + 1 : end]))
     ratings = [rating for line in intro if not line.code and (rating := difficulty_of(line.text))]
     # A heading over numbered questions names a skill, and the heading above it the skill's area.
     skill = section.title or None
@@ -311,17 +329,9 @@ def _prompt(heading: str | None, asked: str, labelled: bool) -> str:
     if labelled and asked:
         return asked
     pieces = [asked]
-    if heading and (not asked or _reads_like_question(heading)):
+    if heading and (not asked or reads_like_question(heading)):
         pieces.insert(0, heading)
     return "\n\n".join(piece for piece in pieces if piece)
-
-
-def _reads_like_question(text: str) -> bool:
-    return (
-        text.endswith(("？", "?"))
-        or text.startswith(_QUESTION_STARTS)
-        or bool(_QUESTION_START_EN.match(text))
-    )
 
 
 def _short_title(prompt: str) -> str:

@@ -30,7 +30,7 @@ class Label:
     kind: LabelKind
     rest: str  # text after the label on the same line
     unclosed_bold: bool  # "**答案：text" left its bold open, so the part's closing "**" is the wrapper's
-    numbered: bool = False  # a numbered marker such as **问题 2:**
+    numbered: bool = False  # a numbered marker such as **问题 2:** (Q1: numbers a pair, not a skill's questions)
 
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
@@ -46,9 +46,9 @@ _WRAP_TRAIL = re.compile(r"(?:\s*(?:</strong>|</p>|</b>|<br\s*/?>))+\s*$", re.I)
 _THEMATIC_BREAK = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")
 
 _LABEL_WORDS: dict[str, str] = {
-    "marker": r"Q|问|问题\s*\d+|Question\s*\d+",
+    "marker": r"Q\s*\d*|问|问题\s*\d+|Question\s*\d+",
     "prompt": r"题目|题干|问题|Question",
-    "answer": r"答案|答|参考答案|正确答案|标准答案|回答|Answer|A",
+    "answer": r"答案|答|参考答案|正确答案|标准答案|回答|Answer|A\s*\d*",
     "explanation": r"解析|答案解析|Explanation",
 }
 _LABEL = re.compile(
@@ -57,6 +57,13 @@ _LABEL = re.compile(
     + r")\s*(?:(?P<close>\*\*|__)\s*[:：]|[:：]\s*(?P<close2>\*\*|__)?)\s*(?P<rest>.*?)\s*$",
     re.I,
 )
+# "Q1. text" and "Q2、text": a number lets a dot open a pair, where "A. text" is an option, not an answer.
+_NUMBERED_Q = re.compile(
+    r"^\s*(?P<open>\*\*|__)?\s*(?P<marker>Q\s*\d+)\s*(?:(?P<close>\*\*|__)\s*[.．、]|[.．、]\s*(?P<close2>\*\*|__)?)"
+    r"\s*(?P<rest>\S.*?)\s*$",
+    re.I,
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _DIFFICULTY = re.compile(
     r"^\s*(?:\*\*)?[^:：\n]{0,8}(?:难度|difficulty)[^:：\n]{0,8}[:：]\s*(?:\*\*)?\s*(\d{1,2})\s*(?:/\s*10)?"
     r"\s*(?:\*\*)?\s*$",
@@ -64,7 +71,7 @@ _DIFFICULTY = re.compile(
 )
 
 _NUMBERING = re.compile(
-    r"^(?:[(（]?\d{1,3}(?:\.\d{1,3})*(?:[\.、．:：)）](?!\d)\s*|\s+)|[一二三四五六七八九十]+[、.．]\s*|Q\d+[\.:：、]?\s*)"
+    r"^(?:[(（]?\d{1,3}(?:\.\d{1,3})*(?:[\.、．:：)）](?!\d)\s*|\s+)|[一二三四五六七八九十]+[、.．]\s*|Q\d+[\.:：、]?\s*|(?:Q|问)\s*[:：]\s*)"
 )
 _NUMBERED_KIND = re.compile(r"^[\u4e00-\u9fff]{0,8}?(?:问题|题)\s*\d+\s*[:：]\s*")
 _TITLE_PREFIX = re.compile(r"^(?:标题|title)\s*[:：]\s*", re.I)
@@ -182,14 +189,25 @@ def heading_of(line: Line) -> tuple[int, str] | None:
 
 
 def match_label(text: str) -> Label | None:
-    """A label such as **答案：**, 答案:, **解析**： or Q: at the start of a line."""
-    match = _LABEL.match(text)
+    """A label such as **答案：**, 答案:, **解析**：, Q:, Q1. or **问：…** at the start of a line."""
+    match = _LABEL.match(text) or _NUMBERED_Q.match(text)
+    item = None if match else _LIST_ITEM.match(text)
+    if item is not None:
+        match = _LABEL.match(text[item.end() :]) or _NUMBERED_Q.match(text[item.end() :])
     if not match:
         return None
-    kind: LabelKind = next(k for k in ("marker", "prompt", "answer", "explanation") if match.group(k))
-    unclosed = bool(match.group("open")) and not (match.group("close") or match.group("close2"))
-    numbered = kind == "marker" and any(char.isdigit() for char in match.group("marker"))
-    return Label(kind=kind, rest=match.group("rest"), unclosed_bold=unclosed, numbered=numbered)
+    kinds: tuple[LabelKind, ...] = ("marker", "prompt", "answer", "explanation")
+    kind = next(k for k in kinds if match.re.groupindex.get(k) and match.group(k))
+    if item is not None and kind not in ("marker", "answer"):
+        return None  # "- 问题：…" in a list is a point of an answer; "- Q: …" / "1. 答：…" still pair up
+    rest = match.group("rest")
+    opened = match.group("open")
+    unclosed = bool(opened) and not (match.group("close") or match.group("close2"))
+    if unclosed and rest.endswith(opened) and rest.count(opened) % 2:
+        rest, unclosed = rest[: -len(opened)].rstrip(), False  # **问：text** wraps the whole line
+    marker = match.group("marker") if kind == "marker" else ""
+    numbered = marker[:1].upper() != "Q" and any(char.isdigit() for char in marker)
+    return Label(kind=kind, rest=rest, unclosed_bold=unclosed, numbered=numbered)
 
 
 def difficulty_of(text: str) -> int | None:

@@ -78,11 +78,11 @@ def question_json(item: RoundItem, *, reveal: bool) -> dict[str, Any]:
         body["key_point_count"] = len(item.key_points)
     if reveal:
         body.update(status=item.status, self_grade=item.answer.self_grade, explanation=question.explanation,
-                    corrections=_corrections_json(item))
+                    reference_answer=question.answer, corrections=_corrections_json(item))
         if question.kind == "mcq":
             body["correct_choice"] = item.correct_labels
         else:
-            body.update(reference_answer=question.answer, key_points=item.key_points)
+            body.update(key_points=item.key_points)
     return body
 
 
@@ -116,7 +116,8 @@ def _row_json(row: ReportRow) -> dict[str, Any]:
                             "over_budget": row.over_budget, "flagged": item.answer.flagged,
                             "url": f"/questions/{question.id}", "corrections": _corrections_json(item)}
     if question.kind == "mcq":
-        return {**body, "choice": item.chosen, "correct_choice": item.correct_labels}
+        return {**body, "choice": item.chosen, "correct_choice": item.correct_labels,
+                "reference_answer": question.answer}
     hint = row.hint
     assert hint is not None
     return {**body, "answer": item.answer.answer, "self_grade": item.answer.self_grade,

@@ -52,14 +52,14 @@ def _outcome_json(item: QuizItem) -> dict[str, Any]:
     has an answer."""
     question, answer = item.question, item.answer
     assert answer is not None
+    # reference_answer is the answer PrepLab shows (for an MCQ with a model answer: why each option is right or wrong)
     body: dict[str, Any] = {"correct": answer.correct, "explanation": question.explanation,
-                            "answered_at": _iso(answer.answered_at),
+                            "reference_answer": question.answer, "answered_at": _iso(answer.answered_at),
                             "corrections": [asdict(correction) for correction in item.corrections]}
     if question.kind == "mcq":
         return {**body, "choice": answer.choice, "correct_choice": ",".join(item.correct_labels)}
     return {**body, "answer": answer.answer, "self_grade": answer.self_grade,
-            "key_points_covered": answer.key_points_covered, "reference_answer": question.answer,
-            "key_points": item.key_points}
+            "key_points_covered": answer.key_points_covered, "key_points": item.key_points}
 
 
 def item_json(item: QuizItem) -> dict[str, Any]:

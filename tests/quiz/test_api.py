@@ -66,7 +66,7 @@ def test_mcq_answers_grade_at_once_and_once(client: TestClient, session: Session
     assert wrong.status_code == 200, wrong.text
     body = wrong.json()
     assert body["correct"] is False and body["correct_choice"] == correct_label(session, first["id"])
-    assert body["explanation"] and body["duplicate"] is False
+    assert body["reference_answer"] and body["duplicate"] is False
     assert body["review"]["rating"] == 1 and body["review"]["scheduled"] is True
     repeat = client.post(f"/api/quizzes/{quiz['id']}/answers/1", json={"choice": correct_label(session, first["id"])})
     assert repeat.json()["duplicate"] is True and repeat.json()["correct"] is False and repeat.json()["review"] is None

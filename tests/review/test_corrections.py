@@ -87,5 +87,6 @@ def test_next_card_json_carries_the_corrections_with_the_answer(client: TestClie
     assert zero2[1]["lab"] is None
     bf16 = cards["q-bf16-scaling"]["answer"]
     assert bf16["correct"] == ["B"] and len(bf16["corrections"]) == 1
-    assert set(bf16["corrections"][0]) == {"text", "sources", "lab", "quote"} and "7 位尾数" in bf16["corrections"][0]["text"]
+    assert set(bf16["corrections"][0]) == {"text", "sources", "lab", "quote"}
+    assert "7 位尾数" in bf16["corrections"][0]["text"]
     assert cards["q-loss-scaling"]["answer"]["corrections"] == []
