@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,18 @@ from app.db import make_engine, upgrade_database
 from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings
 from app.users import ensure_local_user
+from tests.csrf import as_page, page_client
 
 CONTENT = PROJECT_ROOT / "content"
 DATA = Path(__file__).parent / "data"
+
+
+@lru_cache(maxsize=1)
+def content_question_count() -> int:
+    """How many questions content/banks holds: the five documents' 172 plus the banks written for PrepLab."""
+    from app.content.canonical import parse_bank
+
+    return sum(len(parse_bank(path).questions) for path in sorted((CONTENT / "banks").glob("*.md")))
 
 ImportInto = Callable[..., ImportReport]
 
@@ -64,5 +74,6 @@ def learner(session: Session) -> int:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+    """The app in-process, talked to as its own pages do (tests/csrf.py): the CSRF check stays on."""
+    with page_client(create_app(settings)) as test_client:
+        yield as_page(test_client)

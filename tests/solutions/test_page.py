@@ -61,9 +61,12 @@ def test_coding_question_page_shows_the_solution_and_its_output(banks: ImportRep
 def test_original_snippet_stays_visible_with_its_error(banks: ImportReport, client: TestClient) -> None:
     record = _record(BROKEN)
     answer = _page(client, BROKEN).find("details", cls="answer-section")
-    original_code = answer.find("div", cls="answer-body").text()
+    assert "pooler_output_hidden_state" not in answer.find("section", cls="model-answer").find(
+        "div", cls="answer-body").text()
+    own = answer.find("details", cls="originals").find("article", cls="original-own")
+    original_code = own.find("div", cls="alternate-body").text()
     assert "pooler_output_hidden_state" in original_code  # the document's snippet, unchanged
-    notice = answer.find("aside", data_notice="original-code")
+    notice = own.find("aside", data_notice="original-code")  # the notice sits with the snippet it is about
     assert notice.attrs["data-runs"] == "false" and notice.attrs["data-error-type"] == "OSError"
     assert notice.find("p", cls="callout-title").text().strip().endswith("原始代码无法运行")
     error = notice.find("pre", cls="original-error").text()
