@@ -69,6 +69,7 @@ def test_review_grades_stay_on_a_phone_screen_after_reveal(live_server: LiveServ
             assert box["y"] >= 0 and box["y"] + box["height"] <= 844, f"grade {index + 1} off screen at {scroll}"
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     page.evaluate("window.scrollTo(0, 0)")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "review-phone-revealed")
     context.close()
 
@@ -92,6 +93,9 @@ def test_quiz_grading_panel_never_covers_the_reference(live_server: LiveServer, 
         _open_quiz(page, live_server.url)
         panel, reference = page.locator(".quiz-grade-form"), page.get_by_test_id("quiz-reference")
         assert panel.locator(".quiz-grade").count() == 4
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing pushed off the side
+        for box in (_box(panel), _box(reference)):
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width
         page_height = page.evaluate("document.documentElement.scrollHeight")
         for scroll in range(0, page_height, max(200, height // 2)):
             page.evaluate(f"window.scrollTo(0, {scroll})")
