@@ -29,7 +29,19 @@ def content_question_count() -> int:
     """How many questions content/banks holds: the five documents' 172 plus the banks written for PrepLab."""
     from app.content.canonical import parse_bank
 
-    return sum(len(parse_bank(path).questions) for path in sorted((CONTENT / "banks").glob("*.md")))
+    return sum(content_kinds().values())
+
+
+@lru_cache(maxsize=1)
+def content_kinds() -> dict[str, int]:
+    """Questions per kind in content/banks, every kind listed."""
+    from app.content.canonical import parse_bank
+
+    kinds = dict.fromkeys(("mcq", "open", "code"), 0)
+    for path in sorted((CONTENT / "banks").glob("*.md")):
+        for question in parse_bank(path).questions:
+            kinds[question.kind] += 1
+    return kinds
 
 ImportInto = Callable[..., ImportReport]
 

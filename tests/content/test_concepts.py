@@ -25,7 +25,7 @@ TOPICS = (
     "大模型基础", "数据准备与处理", "模型架构设计", "训练算法与优化",
     "分布式训练与系统架构", "硬件加速与系统优化", "模型评估与调试", "安全与合规",
 )
-LABS = {"zero-memory", "mixed-precision", "lora"}
+LABS = {"zero-memory", "mixed-precision", "lora", "activation-memory", "attention", "kv-cache", "model-math"}
 REQUIRED_IDS = {
     "deepspeed", "zero", "zero-offload", "zero-infinity", "fsdp", "data-parallelism", "tensor-parallelism",
     "pipeline-parallelism", "model-parallelism", "3d-parallelism", "mixed-precision", "fp16", "bf16",

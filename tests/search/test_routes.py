@@ -23,7 +23,7 @@ def test_api_returns_ranked_results_with_highlighted_snippets(content_client: Te
     assert body["total"] >= 5 and body["limit"] == 2 and body["offset"] == 0 and body["took_ms"] >= 0
     first = body["results"][0]
     assert set(first) >= {"id", "title", "kind", "topic", "difficulty", "snippet", "score"}
-    assert first["id"] == LORA and first["kind"] == "open" and first["topic"] == "训练算法与优化"
+    assert first["id"] in {LORA, "q-lab-lora-params"} and first["kind"] == "open" and first["topic"] == "训练算法与优化"
     assert "<mark>LoRA</mark>" in first["snippet"]
     assert [r["score"] for r in body["results"]] == sorted((r["score"] for r in body["results"]), reverse=True)
 
@@ -58,7 +58,7 @@ def test_api_rejects_a_blank_query_naming_the_field(content_client: TestClient) 
 
 def test_page_is_a_plain_get_form_that_htmx_makes_live(content_client: TestClient) -> None:
     response = content_client.get("/search", params={"q": "ZeRO"})
-    assert response.status_code == 200 and response.headers["vary"] == "HX-Request"
+    assert response.status_code == 200 and "HX-Request" in response.headers["vary"].split(", ")
     html = parse(response.text)
     form = html.find("form", cls="search-form")
     assert form.attrs["method"] == "get" and form.attrs["action"] == "/search"
