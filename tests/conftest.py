@@ -27,7 +27,6 @@ DATA = Path(__file__).parent / "data"
 @lru_cache(maxsize=1)
 def content_question_count() -> int:
     """How many questions content/banks holds: the five documents' 172 plus the banks written for PrepLab."""
-    from app.content.canonical import parse_bank
 
     return sum(content_kinds().values())
 

@@ -19,7 +19,6 @@ from tests.search.conftest import (
     ZERO_SKILLS,
 )
 
-
 LORA_PARAMS = "q-lab-lora-params"
 
 
