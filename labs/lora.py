@@ -23,12 +23,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labs import formulas
 from labs.core.data import permutation_batches
 from labs.core.schema import Chart, Check, Series, Table
 from labs.specs.lora import SPEC
 
-FP32_BYTES = 4
-ADAM_STATE_BYTES = 2 * FP32_BYTES  # exp_avg (m) and exp_avg_sq (v), fp32 each
+FP32_BYTES = formulas.FP32_BYTES
 
 
 def _ranks(text: str) -> list[int]:
@@ -55,7 +55,7 @@ def _batches(p: dict, device: str) -> list[torch.Tensor]:
 def _predicted_lora_params(base: nn.Module, targets: list[str], rank: int) -> tuple[int, int]:
     """Σ r·(d_in + d_out) over the adapted nn.Linear layers, from the layers' shapes; and how many layers."""
     layers = [m for name, m in base.named_modules() if isinstance(m, nn.Linear) and name.split(".")[-1] in targets]
-    return sum(rank * (m.in_features + m.out_features) for m in layers), len(layers)
+    return formulas.lora_params(((m.in_features, m.out_features) for m in layers), rank), len(layers)
 
 
 def _now(device: str):
@@ -144,7 +144,7 @@ def run(params: dict, ctx):
     rows = []
     for name, m in methods.items():
         rows.append([name, m["rank"], m["layers"], m["predicted"], m["trainable"],
-                     round(m["trainable"] / total_params, 6), ADAM_STATE_BYTES * m["trainable"],
+                     round(m["trainable"] / total_params, 6), formulas.adam_state_bytes(m["trainable"]),
                      m["adam_state_bytes"], m["peak_mem_bytes"], round(m["step_ms"], 3),
                      round(m["losses"][-1], 4), FP32_BYTES * m["trainable"], m["file_bytes"]])
         claim = ("全量微调：可训练参数 = 模型全部参数" if m["rank"] == 0 else
@@ -155,7 +155,7 @@ def run(params: dict, ctx):
         if m is None:
             continue
         checks.append(Check.compare(f"{name}：AdamW 状态 = 2×4 字节 × 可训练参数（m 与 v，fp32）",
-                                    ADAM_STATE_BYTES * m["trainable"], m["adam_state_bytes"], unit="bytes",
+                                    formulas.adam_state_bytes(m["trainable"]), m["adam_state_bytes"], unit="bytes",
                                     tolerance=0.0))
         checks.append(Check.compare(f"{name}：要保存的文件 ≈ 4 字节 × 可训练参数（fp32；文件头另计）",
                                     FP32_BYTES * m["trainable"], m["file_bytes"], unit="bytes", tolerance=0.05))

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labs import formulas
 from labs.core.data import permutation_batches
 from labs.core.runner import is_out_of_memory
 from labs.core.schema import Chart, Check, Series, Table
@@ -240,10 +241,12 @@ def run(params: dict, ctx):
             notes.append(f"{mode} 在 {device} 上无法运行，已跳过：{str(error).splitlines()[0]}")
     mode_rows = []
     for mode, r in runs.items():
-        model_tflops = 6 * r["matmul_params"] * tokens_per_step / (r["step_ms"] / 1e3) / 1e12
-        mode_rows.append([mode, round(r["step_ms"], 3), round(tokens_per_step / (r["step_ms"] / 1e3), 1),
+        tokens_per_sec = tokens_per_step / (r["step_ms"] / 1e3)
+        model_tflops = 6 * r["matmul_params"] * tokens_per_sec / 1e12  # 6N per token (labs/formulas.py)
+        mode_rows.append([mode, round(r["step_ms"], 3), round(tokens_per_sec, 1),
                           r["peak_mem_bytes"], round(r["losses"][-1], 4), round(model_tflops, 4),
-                          round(model_tflops / bf16_peak, 4) if device == "cuda" else None])
+                          round(formulas.mfu(6 * r["matmul_params"], tokens_per_sec, bf16_peak * 1e12), 4)
+                          if device == "cuda" else None])
     matmul_rows = [[mode, str(MATMUL_DTYPES[mode]).removeprefix("torch."), n, round(m["at_n"], 3),
                     round(m["peak"], 3), round(m["at_n"] / bf16_peak, 4) if device == "cuda" else None]
                    for mode, m in matmul.items()]

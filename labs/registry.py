@@ -11,6 +11,10 @@ LABS: dict[str, str] = {
     "zero-memory": "labs.zero_memory",
     "mixed-precision": "labs.mixed_precision",
     "lora": "labs.lora",
+    "activation-memory": "labs.activation_memory",
+    "attention": "labs.attention",
+    "kv-cache": "labs.kv_cache",
+    "model-math": "labs.model_math",
 }
 
 

@@ -31,6 +31,7 @@ from torch import nn
 
 from labs import zero_memory_deepspeed
 from labs.core.schema import Chart, Check, LabResult, Series, Table
+from labs.formulas import zero_model_state_bytes
 from labs.specs.zero_memory import SPEC
 
 K = 12  # fp32 master + Adam m + Adam v, bytes per parameter
@@ -41,10 +42,7 @@ PAPER_FORMULAS = {0: "(2+2+K)Ψ", 1: "4Ψ + KΨ/N", 2: "2Ψ + (2+K)Ψ/N", 3: "(2
 
 
 # ---------------------------------------------------------------- formulas (predictions, never measurements)
-
-def zero_model_state_bytes(psi: float, n: int, k: int = K) -> dict[int, float]:
-    """The ZeRO paper's model-state bytes per device (Figure 1): baseline, P_os, P_os+g, P_os+g+p."""
-    return {0: (2 + 2 + k) * psi, 1: 4 * psi + k * psi / n, 2: 2 * psi + (2 + k) * psi / n, 3: (2 + 2 + k) * psi / n}
+# zero_model_state_bytes (the paper's per-device bytes, Figure 1) lives in labs/formulas.py
 
 
 def deepspeed_estimates(total_params: int, largest_layer_params: int, n: int) -> dict[str, int]:
@@ -68,7 +66,7 @@ def engine_prediction(stage: int, psi: int, n: int, owned_numel: int) -> float:
     if stage == 1:  # ZeroRedundancyOptimizer gives whole parameters to ranks: its own split, not Ψ/N
         return 4 * psi + K * owned_numel
     if stage == 2:  # FSDP2 keeps fp32 gradient shards (4 bytes) and the fp32 param shard next to the bf16 copy
-        return 2 * psi + (4 + 4 + 8) * psi / n
+        return zero_model_state_bytes(psi, n, grad_bytes=4)[2]
     return zero_model_state_bytes(psi, n)[stage]
 
 
@@ -250,12 +248,27 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _spawn(params: dict[str, Any], ctx: Any) -> list[list[dict[str, Any]]]:
+def _spawn_ranks(params: dict[str, Any], ctx: Any) -> tuple[int, str | None]:
+    """How many ranks to spawn here (one a GPU on cuda), and a note when that is fewer than `ranks` asks for.
+
+    NCCL will not put two ranks on one GPU, so a machine with one GPU runs N = 1: every stage then holds the
+    whole 16Ψ, measured at full size on the GPU; partitioning (÷N) needs N ≥ 2, on CPU or on 2+ GPUs.
+    """
+    asked = params["ranks"]
+    gpus = torch.cuda.device_count() if ctx.device == "cuda" else asked
+    if gpus >= asked:
+        return asked, None
+    note = f"本机只有 {gpus} 块 GPU（ranks={asked} 需要 {asked} 块）：以 N={gpus} 运行。"
+    if gpus == 1:
+        note += ("N=1 时 ZeRO 不分片，各阶段每卡都持有全部 16Ψ：这次看到的是真实规模下的模型状态字节"
+                 "与 CUDA 分配器的开销；"
+                 f"要看 ÷N，用 --device cpu（{asked} 个 gloo 进程）或在 {asked} 块以上 GPU 的机器上运行。")
+    return gpus, note
+
+
+def _spawn(params: dict[str, Any], world: int, ctx: Any) -> list[list[dict[str, Any]]]:
     import torch.multiprocessing as mp
 
-    world = params["ranks"]
-    if ctx.device == "cuda" and torch.cuda.device_count() < world:
-        raise RuntimeError(f"ranks={world} needs {world} GPUs; run under torchrun --nproc-per-node N instead")
     with tempfile.TemporaryDirectory() as folder:
         out_path = os.path.join(folder, "ranks.json")
         mp.spawn(_spawned_worker, args=(world, _free_port(), ctx.device, params, ctx, out_path), nprocs=world)
@@ -266,10 +279,10 @@ def _spawn(params: dict[str, Any], ctx: Any) -> list[list[dict[str, Any]]]:
 # ---------------------------------------------------------------- the lab
 
 def run(params: dict[str, Any], ctx: Any) -> LabResult | None:
-    world = ctx.world_size if ctx.world_size > 1 else params["ranks"]
+    world, fewer_ranks = (ctx.world_size, None) if ctx.world_size > 1 else _spawn_ranks(params, ctx)
     if params["hidden"] % world:
         raise ValueError(f"hidden={params['hidden']} must be divisible by the {world} ranks (FSDP2 pads otherwise)")
-    ctx.progress(f"{world} 个进程，每个测 ZeRO-0..3", 0.0)
+    ctx.progress(fewer_ranks or f"{world} 个进程，每个测 ZeRO-0..3", 0.0)
     if ctx.world_size > 1:  # under torchrun: this process is one of the ranks
         local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         device = torch.device("cuda", local_rank) if ctx.device == "cuda" else torch.device("cpu")
@@ -278,10 +291,13 @@ def run(params: dict[str, Any], ctx: Any) -> LabResult | None:
             return None
         env = ctx.env
     else:
-        per_rank = _spawn(params, ctx)
+        per_rank = _spawn(params, world, ctx)
         env = ctx.env.model_copy(update={"world_size": world, "backend": "nccl" if ctx.device == "cuda" else "gloo"})
     ctx.progress("对照公式", 0.95)
-    return _report(params, per_rank, world, env, ctx.started_at)
+    result = _report(params, per_rank, world, env, ctx.started_at)
+    if fewer_ranks:
+        result.notes.insert(0, fewer_ranks)
+    return result
 
 
 def _report(params: dict[str, Any], per_rank: list[list[dict[str, Any]]], n: int, env: Any,

@@ -72,6 +72,7 @@ class LabSpec:
     version: str = "1"
     # Rules that tie parameters together (e.g. steps > warmup_steps); raises ParamError naming them.
     validate: Callable[[dict[str, Any]], None] | None = None
+    summary_en: str = ""  # the summary for the app's English pages (summary_zh where empty)
 
     def resolve(self, device: str, overrides: dict[str, Any]) -> dict[str, Any]:
         """Defaults, then the size for the device, then the caller's overrides — every value validated."""

@@ -10,6 +10,9 @@ SPEC = LabSpec(
     title_en="LoRA: trainable parameters, memory and quality",
     summary_zh="同一个模型做全量微调与 rank 1–64 的 LoRA（PEFT 实现）：可训练参数 r·(d_in+d_out)、AdamW 状态字节、"
                "峰值显存、步时、N 步后的损失与适配器文件大小，预测值与实测值分开报告。",
+    summary_en="One model, full fine-tuning against LoRA (PEFT) at ranks 1–64: trainable parameters "
+               "r·(d_in+d_out), AdamW state bytes, peak memory, step time, loss after N steps and adapter file size, "
+               "predicted and measured reported apart.",
     concepts=("lora", "peft"),
     params=(
         Param("n_layer", "int", 8, "层数", "decoder layers", 1, 96),

@@ -17,6 +17,9 @@ SPEC = LabSpec(
     title_en="Mixed-precision training: speed, memory and numerics",
     summary_zh="同一个 GPT 小模型分别用 fp32、tf32、fp16+GradScaler、bf16 autocast 训练，测步时、吞吐、峰值显存和损失；"
                "测各 dtype 的矩阵乘吞吐与 MFU；并用真实梯度演示 fp16 的下溢/上溢与 bf16 的动态范围。",
+    summary_en="One small GPT trained in fp32, tf32, fp16 + GradScaler and bf16 autocast: step time, "
+               "throughput, peak memory and loss; matmul throughput and MFU per dtype; fp16 underflow/overflow and "
+               "bf16's dynamic range shown on real gradients.",
     concepts=("mixed-precision", "fp16", "bf16", "loss-scaling", "tensor-cores"),
     params=(
         Param("n_layer", "int", 12, "Transformer 层数", "transformer blocks", 1, 96),

@@ -10,6 +10,8 @@ SPEC = LabSpec(
     title_en="ZeRO stages: model-state memory per GPU",
     summary_zh="在真实的多个进程上实测 ZeRO-0/1/2/3 每卡持有的参数、梯度与优化器状态字节数，"
                "对照论文公式与 DeepSpeed 估算器。",
+    summary_en="Parameter, gradient and optimizer-state bytes held per rank under ZeRO-0/1/2/3, measured on real "
+               "processes and compared with the paper's formulas and DeepSpeed's estimators.",
     concepts=("zero", "fsdp", "data-parallelism", "mixed-precision"),
     params=(
         Param("hidden", "int", 8192, "每个 Linear 层的宽度（需能被卡数整除）", "Linear width (divisible by ranks)",

@@ -1,0 +1,280 @@
+"""The textbook formulas behind the labs' predictions — plain Python, no torch, importable by the app's planner.
+
+Every lab check compares one of these (`predicted`) with a measurement (`measured`); the memory planner answers
+"does it fit" with the same functions. Units are in the names: bytes, flops, seconds. Each function cites the paper
+and section its formula comes from. Nothing here measures anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+BYTES_16BIT = 2
+FP32_BYTES = 4
+ADAM_K = 12  # fp32 master weights + Adam m + Adam v: bytes per parameter (ZeRO §3.1)
+
+Attention = Literal["math", "fused"]
+Recompute = Literal["none", "selective", "full", "matmul-outputs"]
+
+
+# ---------------------------------------------------------------- model shapes
+
+@dataclass(frozen=True)
+class ModelShape:
+    """The sizes of a decoder-only transformer that the formulas need, as a Hugging Face config.json spells them."""
+
+    name: str
+    hidden: int  # hidden_size / n_embd (d_model, the paper's h)
+    layers: int  # num_hidden_layers / n_layer (L)
+    heads: int  # num_attention_heads (a)
+    kv_heads: int  # num_key_value_heads: = heads for MHA, 1 for MQA, in between for GQA
+    intermediate: int  # intermediate_size / n_inner: the MLP's inner width
+    vocab: int  # vocab_size
+    mlp: Literal["gelu", "swiglu"] = "swiglu"  # gelu: 2 matrices (GPT); swiglu: gate, up, down (Llama, Qwen)
+    norm: Literal["layernorm", "rmsnorm"] = "rmsnorm"  # LayerNorm has weight and bias, RMSNorm a weight only
+    qkv_bias: bool = False  # bias on q, k, v projections (GPT-2, Qwen2)
+    proj_bias: bool = False  # bias on the attention output and MLP projections (GPT-2)
+    tied_embeddings: bool = False  # lm_head shares the token embedding (GPT-2)
+    learned_positions: int = 0  # rows of a learned position embedding (GPT-2: 1024); 0 for RoPE
+    head_dim_override: int | None = None  # config.head_dim where it is not hidden / heads
+    source: str = ""  # where the numbers come from
+
+    @property
+    def head_dim(self) -> int:
+        return self.head_dim_override or self.hidden // self.heads
+
+    @property
+    def attention_width(self) -> int:
+        """heads × head_dim: the width of q and of the attention output (= hidden for the presets)."""
+        return self.heads * self.head_dim
+
+
+def _hf(repo: str) -> str:
+    return f"https://huggingface.co/{repo}/blob/main/config.json"
+
+
+PRESETS: dict[str, ModelShape] = {
+    shape.name: shape for shape in (
+        ModelShape("gpt2", hidden=768, layers=12, heads=12, kv_heads=12, intermediate=3072, vocab=50257, mlp="gelu",
+                   norm="layernorm", qkv_bias=True, proj_bias=True, tied_embeddings=True, learned_positions=1024,
+                   source=_hf("openai-community/gpt2")),
+        ModelShape("llama-2-7b", hidden=4096, layers=32, heads=32, kv_heads=32, intermediate=11008, vocab=32000,
+                   source=_hf("meta-llama/Llama-2-7b-hf")),
+        ModelShape("llama-2-13b", hidden=5120, layers=40, heads=40, kv_heads=40, intermediate=13824, vocab=32000,
+                   source=_hf("meta-llama/Llama-2-13b-hf")),
+        ModelShape("llama-2-70b", hidden=8192, layers=80, heads=64, kv_heads=8, intermediate=28672, vocab=32000,
+                   source=_hf("meta-llama/Llama-2-70b-hf")),
+        ModelShape("llama-3-8b", hidden=4096, layers=32, heads=32, kv_heads=8, intermediate=14336, vocab=128256,
+                   source=_hf("meta-llama/Meta-Llama-3-8B")),
+        ModelShape("llama-3-70b", hidden=8192, layers=80, heads=64, kv_heads=8, intermediate=28672, vocab=128256,
+                   source=_hf("meta-llama/Meta-Llama-3-70B")),
+        ModelShape("qwen2.5-7b", hidden=3584, layers=28, heads=28, kv_heads=4, intermediate=18944, vocab=152064,
+                   qkv_bias=True, source=_hf("Qwen/Qwen2.5-7B")),
+    )
+}
+
+
+# ---------------------------------------------------------------- parameters
+
+def linear_shapes(shape: ModelShape) -> dict[str, tuple[int, int]]:
+    """(in_features, out_features) of each nn.Linear in one layer, under Hugging Face Llama's module names."""
+    width, kv_width = shape.attention_width, shape.kv_heads * shape.head_dim
+    linears = {"q_proj": (shape.hidden, width), "k_proj": (shape.hidden, kv_width),
+               "v_proj": (shape.hidden, kv_width), "o_proj": (width, shape.hidden)}
+    if shape.mlp == "swiglu":
+        linears |= {"gate_proj": (shape.hidden, shape.intermediate), "up_proj": (shape.hidden, shape.intermediate)}
+    else:
+        linears["up_proj"] = (shape.hidden, shape.intermediate)
+    linears["down_proj"] = (shape.intermediate, shape.hidden)
+    return linears
+
+
+def param_breakdown(shape: ModelShape) -> dict[str, int]:
+    """Exact parameter count by part: embeddings, attention, MLP, norms, lm_head (0 when tied)."""
+    linears = linear_shapes(shape)
+    attention = sum(i * o for name, (i, o) in linears.items() if name in ("q_proj", "k_proj", "v_proj", "o_proj"))
+    mlp = sum(i * o for name, (i, o) in linears.items() if name in ("gate_proj", "up_proj", "down_proj"))
+    if shape.qkv_bias:
+        attention += shape.attention_width + 2 * shape.kv_heads * shape.head_dim
+    if shape.proj_bias:
+        attention += shape.hidden
+        mlp += shape.intermediate + shape.hidden
+    norm_size = shape.hidden * (2 if shape.norm == "layernorm" else 1)
+    return {
+        "embedding": shape.vocab * shape.hidden + shape.learned_positions * shape.hidden,
+        "attention": shape.layers * attention,
+        "mlp": shape.layers * mlp,
+        "norms": (2 * shape.layers + 1) * norm_size,
+        "lm_head": 0 if shape.tied_embeddings else shape.vocab * shape.hidden,
+    }
+
+
+def param_count(shape: ModelShape) -> int:
+    """Total parameters, each shared tensor counted once — what `sum(p.numel() for p in model.parameters())` gives."""
+    return sum(param_breakdown(shape).values())
+
+
+def matmul_params(shape: ModelShape) -> int:
+    """Weights that take part in matrix products: every layer's linears plus the lm_head (tied or not).
+
+    This is the N of "6N FLOPs per token" (Kaplan et al. 2020, arXiv:2001.08361, §2.1): embedding lookups do no
+    multiply-adds; biases and norms are negligible and not counted.
+    """
+    per_layer = sum(i * o for i, o in linear_shapes(shape).values())
+    return shape.layers * per_layer + shape.vocab * shape.hidden
+
+
+# ---------------------------------------------------------------- training FLOPs, MFU, time
+
+def forward_flops_per_token(shape: ModelShape, seq_len: int) -> float:
+    """2N + 4·L·s·(a·d_head): multiply-adds of the linears plus QKᵀ and AV, counted for the full (non-causal) s×s.
+
+    PaLM (Chowdhery et al. 2022, arXiv:2204.02311), Appendix B.
+    """
+    return 2 * matmul_params(shape) + 4 * shape.layers * seq_len * shape.attention_width
+
+
+def training_flops_per_token(shape: ModelShape, seq_len: int, *, attention: bool = True) -> float:
+    """6N + 12·L·s·(a·d_head) model FLOPs per trained token (backward = 2 × forward); 6N alone with attention=False.
+
+    Kaplan et al. 2020 (arXiv:2001.08361) §2.1, C ≈ 6N; PaLM (arXiv:2204.02311) Appendix B adds the attention term.
+    Recomputation (checkpointing) is not counted: these are *model* FLOPs, the numerator of MFU.
+    """
+    dense = 6 * matmul_params(shape)
+    return dense + (12 * shape.layers * seq_len * shape.attention_width if attention else 0)
+
+
+def mfu(flops_per_token: float, tokens_per_second: float, peak_flops_per_second: float, gpus: int = 1) -> float:
+    """Model FLOPs utilisation: achieved model FLOP/s over the peak of all GPUs (PaLM, arXiv:2204.02311, §4.1)."""
+    return flops_per_token * tokens_per_second / (peak_flops_per_second * gpus)
+
+
+def training_time_seconds(flops_per_token: float, tokens: float, *, gpus: int, peak_flops_per_second: float,
+                          utilisation: float) -> float:
+    """Wall time to train on `tokens` tokens: total model FLOPs / (G × peak × MFU).
+
+    Narayanan et al. 2021 (Megatron-LM, arXiv:2104.04473), §5.1 eq. (4) is this with 6N (8N with recomputation).
+    """
+    return flops_per_token * tokens / (gpus * peak_flops_per_second * utilisation)
+
+
+# ---------------------------------------------------------------- model states: mixed precision, ZeRO, LoRA
+
+def mixed_precision_adam_bytes(params: float, k: int = ADAM_K) -> float:
+    """(2 + 2 + K)Ψ: fp16/bf16 params and grads, plus K bytes of fp32 optimizer state per parameter (K = 12 for Adam).
+
+    Rajbhandari et al. 2020 (ZeRO, arXiv:1910.02054), §3.1; mixed precision per Micikevicius et al. 2018.
+    """
+    return (2 + 2 + k) * params
+
+
+def zero_model_state_bytes(psi: float, n: int, k: int = ADAM_K, *, grad_bytes: int = 2) -> dict[int, float]:
+    """Model-state bytes per GPU for ZeRO stages 0-3 with N data-parallel GPUs (ZeRO paper, Figure 1 and §5):
+
+    0: (2+2+K)Ψ   1 (P_os): 4Ψ + KΨ/N   2 (P_os+g): 2Ψ + (2+K)Ψ/N   3 (P_os+g+p): (2+2+K)Ψ/N.
+    `grad_bytes=4` gives engines that keep fp32 gradient shards (FSDP2: stage 2 = 2Ψ + 16Ψ/N).
+    """
+    return {0: (2 + grad_bytes + k) * psi, 1: (2 + grad_bytes) * psi + k * psi / n,
+            2: 2 * psi + (grad_bytes + k) * psi / n, 3: (2 + grad_bytes + k) * psi / n}
+
+
+def adam_state_bytes(trainable_params: float, state_bytes: int = FP32_BYTES) -> float:
+    """Adam's m and v: 2 × 4 bytes per trainable parameter (Kingma & Ba 2015; the fp32 states of ZeRO's K)."""
+    return 2 * state_bytes * trainable_params
+
+
+def lora_params(linears: Iterable[tuple[int, int]], rank: int) -> int:
+    """Σ r·(d_in + d_out) over the adapted linears: A is r×d_in, B d_out×r (Hu et al. 2021, arXiv:2106.09685, §4.1)."""
+    return sum(rank * (d_in + d_out) for d_in, d_out in linears)
+
+
+def lora_params_for(shape: ModelShape, rank: int,
+                    targets: Iterable[str] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+                                              "down_proj")) -> int:
+    """LoRA's trainable parameters when `targets` (Llama module names) are adapted in every layer."""
+    wanted = set(targets)
+    per_layer = lora_params((dims for name, dims in linear_shapes(shape).items() if name in wanted), rank)
+    return shape.layers * per_layer
+
+
+# ---------------------------------------------------------------- activations (Korthikanti et al. 2022)
+
+def activation_bytes_per_layer(seq_len: int, batch: int, hidden: int, heads: int, *, dropout: bool = True,
+                               attention: Attention = "math", recompute: Recompute = "none",
+                               tensor_parallel: int = 1, sequence_parallel: bool = False,
+                               bytes_per_value: int = BYTES_16BIT) -> float:
+    """Bytes one transformer layer keeps for backward (Korthikanti et al. 2022, arXiv:2205.05198).
+
+    §4.1, eq. (1), 16-bit values, 1-byte dropout masks, math attention: s·b·h·(34 + 5·a·s/h). Of the 34,
+    32 are sixteen 16-bit tensors of s·b·h elements (LN inputs 2, QKV input 1, Q and K 2, V 1, projection input 1,
+    MLP input 1, GeLU input 4, GeLU output 4) and 2 are the masks of the two dropouts after the projections;
+    of the 5·a·s/h, softmax output (2), its dropout mask (1) and dropout output (2) are a·s²·b each.
+    dropout=False drops the masks and the dropout output: s·b·h·(32 + 2·a·s/h).
+    attention="fused" (FlashAttention-style SDPA) keeps no s×s tensor, only the fp32 log-sum-exp (4·a·s·b bytes).
+    recompute: "selective" recomputes the attention core (§5): the s² terms go; "full" keeps the layer input, 2sbh;
+    "matmul-outputs" is PyTorch's selective-checkpoint policy that saves the outputs of the four linears and
+    recomputes everything else: the layer input plus QKV (3), projection (1), MLP up (4) and down (1) outputs, 10sbh
+    values (an MLP of 4h, as in the paper).
+    tensor_parallel t (§4.2.2, Table 2): 24 of the 34 and the s² terms are split t ways; sequence_parallel
+    (§4.2.3) splits the remaining 10 as well.
+    """
+    sbh = seq_len * batch * hidden
+    if recompute == "full":
+        return bytes_per_value * sbh / (tensor_parallel if sequence_parallel else 1)
+    if recompute == "matmul-outputs":  # QKV and MLP-up outputs are split by tensor parallelism, the rest not
+        replicated_values = 3 / (tensor_parallel if sequence_parallel else 1)
+        return bytes_per_value * sbh * (7 / tensor_parallel + replicated_values)
+    masks = 2 if dropout else 0
+    split = 12 * bytes_per_value  # Q, K, V, projection input, GeLU input and output: split by tensor parallelism
+    replicated = 4 * bytes_per_value + masks  # LN inputs, QKV input, MLP input, the two dropout masks
+    if recompute == "none" and attention == "math":
+        score = (2 * bytes_per_value + 1) if dropout else bytes_per_value  # softmax out, mask, dropout out
+        score_bytes = score * heads * seq_len * seq_len * batch
+    elif recompute == "none":
+        score_bytes = FP32_BYTES * heads * seq_len * batch
+    else:
+        score_bytes = 0
+    t = tensor_parallel
+    return sbh * (split / t + (replicated / t if sequence_parallel else replicated)) + score_bytes / t
+
+
+def sdpa_saved_bytes(batch: int, heads: int, seq_len: int, head_dim: int, *, attention: Attention,
+                     bytes_per_value: int = BYTES_16BIT, math_in_fp32: bool = True) -> float:
+    """Bytes F.scaled_dot_product_attention keeps for backward with q, k, v of shape (b, a, s, d).
+
+    math: q (scaled), kᵀ and v for the two batched matmuls plus the softmax output (b·a·s²); PyTorch's math path
+    computes in fp32 for 16-bit inputs (`allowFP16BF16ReductionMathSDP` off by default), so 4 bytes each.
+    fused (FlashAttention, Dao et al. 2022, arXiv:2205.14135, §3.1): q, k, v, the output and the fp32 log-sum-exp.
+    """
+    linear = batch * heads * seq_len * head_dim
+    if attention == "math":
+        value = FP32_BYTES if math_in_fp32 else bytes_per_value
+        return value * (3 * linear + batch * heads * seq_len * seq_len)
+    return 4 * bytes_per_value * linear + FP32_BYTES * batch * heads * seq_len
+
+
+# ---------------------------------------------------------------- inference: the KV cache and the decode floor
+
+def kv_cache_bytes_per_token(layers: int, kv_heads: int, head_dim: int, bytes_per_value: int = BYTES_16BIT) -> int:
+    """2·L·n_kv·d_head·bytes: a K and a V vector per layer and KV head for every cached token.
+
+    Pope et al. 2022 (arXiv:2211.05102), §2.1/§3.3; MQA (Shazeer 2019, arXiv:1911.02150) sets n_kv = 1,
+    GQA (Ainslie et al. 2023, arXiv:2305.13245) 1 < n_kv < a.
+    """
+    return 2 * layers * kv_heads * head_dim * bytes_per_value
+
+
+def kv_cache_bytes(shape: ModelShape, batch: int, seq_len: int, bytes_per_value: int = BYTES_16BIT) -> int:
+    """The whole cache of `batch` sequences of `seq_len` tokens."""
+    return batch * seq_len * kv_cache_bytes_per_token(shape.layers, shape.kv_heads, shape.head_dim, bytes_per_value)
+
+
+def decode_floor_seconds(bytes_read: float, bandwidth_bytes_per_second: float) -> float:
+    """Memory-bound floor of one decode step: every weight and the cache read once, at the measured bandwidth.
+
+    The roofline model (Williams et al. 2009) applied to decoding (Pope et al. 2022, §2.2): at small batch a step
+    does ~2 FLOPs per weight byte pair, far below the ridge point, so bytes / bandwidth bounds its time.
+    """
+    return bytes_read / bandwidth_bytes_per_second
