@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 APP_STAMP := $(VENV)/.app-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test bench lint import serve clean vendor
+.PHONY: run test bench lint import serve clean vendor labs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,17 @@ $(APP_STAMP): pyproject.toml | $(BIN)/python
 $(DEV_STAMP): pyproject.toml $(APP_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
+
+# The labs' PyTorch: the pinned CPU build by default (what pip finds for torch==2.13.0 here; runs every lab at its
+# toy size). For a CUDA build, name PyTorch's index for your CUDA version, e.g.
+#   make labs TORCH_INDEX=https://download.pytorch.org/whl/cuXYZ TORCH_REINSTALL=--force-reinstall  (cuXYZ: your CUDA)
+TORCH_VERSION := 2.13.0
+TORCH_INDEX ?=
+TORCH_REINSTALL ?=
+labs: $(APP_STAMP)  ## install the labs extra (torch, peft, transformers) so that /labs can run them here
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install --quiet --disable-pip-version-check $(TORCH_REINSTALL) \
+		--index-url $(TORCH_INDEX) torch==$(TORCH_VERSION))
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[labs]'
 
 run: $(APP_STAMP)  ## create .venv, install, migrate, import content/, serve on http://127.0.0.1:8000
 	$(BIN)/preplab import
@@ -45,12 +56,16 @@ clean:
 
 HTMX_VERSION := 2.0.11
 KATEX_VERSION := 0.19.1
-vendor:  ## refresh static/vendor/ from the npm registry (htmx, KaTeX)
-	rm -rf .vendor-tmp && mkdir -p .vendor-tmp static/vendor/htmx static/vendor/katex/fonts
-	cd .vendor-tmp && npm pack --silent htmx.org@$(HTMX_VERSION) katex@$(KATEX_VERSION) >/dev/null \
+UPLOT_VERSION := 1.6.32
+vendor:  ## refresh static/vendor/ from the npm registry (htmx, KaTeX, uPlot)
+	rm -rf .vendor-tmp && mkdir -p .vendor-tmp static/vendor/htmx static/vendor/katex/fonts static/vendor/uplot
+	cd .vendor-tmp && npm pack --silent htmx.org@$(HTMX_VERSION) katex@$(KATEX_VERSION) uplot@$(UPLOT_VERSION) >/dev/null \
 		&& for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar xzf "$$f" -C "$${f%.tgz}"; done
 	cp .vendor-tmp/htmx.org-$(HTMX_VERSION)/package/dist/htmx.min.js static/vendor/htmx/
 	cp .vendor-tmp/katex-$(KATEX_VERSION)/package/dist/katex.min.js .vendor-tmp/katex-$(KATEX_VERSION)/package/dist/katex.min.css \
 		.vendor-tmp/katex-$(KATEX_VERSION)/package/dist/contrib/auto-render.min.js static/vendor/katex/
 	cp .vendor-tmp/katex-$(KATEX_VERSION)/package/dist/fonts/*.woff2 static/vendor/katex/fonts/
+	cp .vendor-tmp/uplot-$(UPLOT_VERSION)/package/dist/uPlot.esm.js .vendor-tmp/uplot-$(UPLOT_VERSION)/package/dist/uPlot.min.css \
+		static/vendor/uplot/
+	cp .vendor-tmp/uplot-$(UPLOT_VERSION)/package/LICENSE static/vendor/uplot/LICENSE
 	rm -rf .vendor-tmp

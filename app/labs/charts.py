@@ -1,104 +1,77 @@
-"""Lab charts as plain SVG geometry (no chart library): the template draws what these functions compute."""
+"""Lab charts for static/js/lab-charts.js (uPlot): series in canonical units, axes labelled, log axes over decades.
+
+The page carries each chart twice: as JSON for the module to draw (`payload`, in a <script type=application/json>)
+and as an HTML table of the same numbers (`headers`, `rows`) for readers without JavaScript or a screen.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
+from app.labs.format import Shown, canonical, format_value
+from app.labs.labels import lab_text, label
 from labs.core.schema import Chart
 
-WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
-
-
-@dataclass(frozen=True)
-class Tick:
-    pos: float
-    label: str
+# A log axis once the largest value is this many times the smallest (powers of two: doubling is the story).
+LOG_SPAN = 100.0
+LOG2_SPAN = 8.0
 
 
 @dataclass
-class SeriesShape:
-    name: str
-    unit: str
-    index: int  # picks the colour class
-    paths: list[str] = field(default_factory=list)  # line charts: one "M x y L ..." per unbroken run
-    bars: list[tuple[float, float, float, float, float]] = field(default_factory=list)  # x, y, w, h, value
-
-
-@dataclass
-class ChartShape:
+class ChartView:
     title: str
-    kind: str
-    x_label: str
-    y_label: str
-    width: int = WIDTH
-    height: int = HEIGHT
-    plot: tuple[int, int, int, int] = (LEFT, TOP, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM)
-    x_ticks: list[Tick] = field(default_factory=list)
-    y_ticks: list[Tick] = field(default_factory=list)
-    series: list[SeriesShape] = field(default_factory=list)
+    payload: dict[str, Any]
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[Shown]] = field(default_factory=list)
 
 
-def _fmt(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 1e4 or abs(value) < 1e-2:
-        return f"{value:.2g}"
-    return f"{value:.4g}"
+def _power_of_two(value: float) -> bool:
+    return value > 0 and math.log2(value).is_integer()
 
 
-def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    if high <= low:
-        high = low + 1
-    raw = (high - low) / count
-    step = 10 ** math.floor(math.log10(raw))
-    step *= next(m for m in (1, 2, 2.5, 5, 10) if raw <= step * m)
-    first = math.floor(low / step) * step
-    return [first + i * step for i in range(int(math.ceil((high - first) / step)) + 1)]
+def log_base(values: list[float | None]) -> int:
+    """2 or 10 when these values are better read on a log axis, else 0 (linear)."""
+    present = [value for value in values if value is not None]
+    if len(present) < 2 or any(value <= 0 or not math.isfinite(value) for value in present):
+        return 0
+    span = max(present) / min(present)
+    powers = all(_power_of_two(value) for value in present)
+    if powers and span >= LOG2_SPAN:
+        return 2
+    return 10 if span >= LOG_SPAN else 0
 
 
-def chart_shape(chart: Chart) -> ChartShape:
-    """Scale a chart's values into the plot box; None values break a line, bars are grouped per x."""
-    shape = ChartShape(title=chart.title, kind=chart.kind, x_label=chart.x_label, y_label=chart.y_label)
-    left, top, width, height = shape.plot
-    values = [v for s in chart.series for v in s.values if v is not None and math.isfinite(v)]
-    ticks = _nice_ticks(min([0.0, *values]), max([0.0, *values]) or 1.0)
-    low, high = ticks[0], ticks[-1]
+def _series_unit(chart: Chart) -> str:
+    """The unit of the y values: the series' own, else the one the y label's key has in the label table."""
+    units = {series.unit for series in chart.series if series.unit}
+    return units.pop() if len(units) == 1 else label(chart.y_label, "zh").unit
 
-    def y_of(value: float) -> float:
-        return top + height - (value - low) / (high - low) * height
 
-    shape.y_ticks = [Tick(pos=round(y_of(v), 1), label=_fmt(v)) for v in ticks]
-    n = max(len(chart.x), 1)
-    numeric = chart.kind == "line" and all(isinstance(x, (int, float)) for x in chart.x) and n > 1
-    if numeric:
-        xs = [float(x) for x in chart.x]
-        span = (max(xs) - min(xs)) or 1.0
-        x_pos = [left + (x - min(xs)) / span * width for x in xs]
-    else:
-        x_pos = [left + (i + 0.5) * width / n for i in range(n)]
-    every = max(1, math.ceil(n / 10))  # at most ~10 labels on the x axis
-    shape.x_ticks = [Tick(pos=round(p, 1), label=_fmt(x) if isinstance(x, (int, float)) else str(x))
-                     for i, (p, x) in enumerate(zip(x_pos, chart.x, strict=True)) if i % every == 0]
-    group = width / n * 0.8
-    bar_w = group / max(len(chart.series), 1)
-    for index, series in enumerate(chart.series):
-        item = SeriesShape(name=series.name, unit=series.unit, index=index % 8)
-        run: list[str] = []
-        for i, value in enumerate(series.values):
-            if value is None or not math.isfinite(value):
-                if run:
-                    item.paths.append(" ".join(run))
-                run = []
-                continue
-            if chart.kind == "bar":
-                x = x_pos[i] - group / 2 + index * bar_w
-                y0, y1 = y_of(max(value, 0.0)), y_of(min(value, 0.0))
-                item.bars.append((round(x, 1), round(y0, 1), round(bar_w * 0.9, 1), round(y1 - y0, 1), value))
-            else:
-                run.append(f"{'M' if not run else 'L'}{x_pos[i]:.1f} {y_of(value):.1f}")
-        if run:
-            item.paths.append(" ".join(run))
-        shape.series.append(item)
-    return shape
+def chart_view(chart: Chart, lang: str, *, lab: str = "") -> ChartView:
+    """`chart` ready to draw: values scaled to the canonical unit (MB → bytes), names in `lang`."""
+    kind, factor = canonical(_series_unit(chart))
+    names = [lab_text(item.name, lang) for item in chart.series]
+    columns: list[list[float | None]] = [
+        [None if value is None or not math.isfinite(value) else value * factor for value in item.values]
+        for item in chart.series]
+    numeric_x = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in chart.x)
+    xs = [float(x) for x in chart.x] if numeric_x else [float(index) for index in range(len(chart.x))]
+    categories = None if numeric_x else [lab_text(str(x), lang) for x in chart.x]
+    x_label, y_label = label(chart.x_label, lang, lab=lab), label(chart.y_label, lang, lab=lab)
+    x_text, y_text = (x_label.text if chart.x_label else ""), (y_label.text if chart.y_label else "")
+    x_unit = x_label.unit if numeric_x else ""
+    title = lab_text(chart.title, lang)
+    line = chart.kind == "line"
+    payload: dict[str, Any] = {
+        "kind": chart.kind, "title": title, "x": xs, "categories": categories, "xLabel": x_text, "yLabel": y_text,
+        "xUnit": x_unit, "yUnit": kind, "xLog": log_base(list(xs)) if numeric_x and line else 0,
+        "yLog": log_base([value for values in columns for value in values]) if line else 0,
+        "series": [{"name": name, "values": values} for name, values in zip(names, columns, strict=True)],
+    }
+    rows = []
+    for index, x in enumerate(xs):
+        first = format_value(x, x_unit) if categories is None else Shown(categories[index])
+        rows.append([first, *(format_value(values[index], kind) for values in columns)])
+    return ChartView(title=title, payload=payload, headers=[x_text or "x", *names], rows=rows)

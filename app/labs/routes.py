@@ -1,8 +1,9 @@
-"""Lab pages and their JSON twins: the catalogue, a lab's latest result, starting, following and cancelling runs."""
+"""Lab pages and their JSON twins: the catalogue, a lab (reference beside the learner's runs), its calculator, runs."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, HTTPException, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
@@ -11,16 +12,20 @@ from sqlmodel import Session
 
 from app.deps import SessionDep, ViewerDep
 from app.labs import runner
+from app.labs.calculators import CALCULATORS, calculator
 from app.labs.catalog import Catalog, load_catalog
-from app.labs.charts import chart_shape
+from app.labs.labels import lab_text, param_unit
 from app.labs.service import (
     LabRequestError,
     LabResultError,
     import_result,
+    lab_results,
     latest_result,
-    latest_views,
+    own_result,
+    reference_result,
     view,
 )
+from app.labs.views import lab_page, panel, run_comparison
 from app.models import LabRun
 from app.templating import is_htmx, render, templates
 
@@ -28,9 +33,9 @@ router = APIRouter()
 
 
 def _lab_results(request: Request, lab_ids: list[str] | tuple[str, ...]) -> list[Any]:
-    """Latest result per lab, for the concept and question pages (which render templates/labs/_concept_results)."""
+    """Reference and own result per lab, for the concept and question pages (templates/labs/_concept_results)."""
     with Session(request.app.state.engine) as session:
-        return latest_views(session, labs=[lab for lab in lab_ids if lab])
+        return lab_results(session, labs=[lab for lab in lab_ids if lab])
 
 
 def _lab_title(lab_id: str, lang: str) -> str:
@@ -40,7 +45,8 @@ def _lab_title(lab_id: str, lang: str) -> str:
     return spec.title_en if lang == "en" else spec.title_zh
 
 
-templates.env.globals.update(lab_results=_lab_results, lab_title=_lab_title, lab_chart=chart_shape)
+templates.env.globals.update(lab_results=_lab_results, lab_title=_lab_title, lab_panel=panel,
+                             lab_param_unit=param_unit, lab_text=lab_text)
 
 
 def _spec_or_404(catalog: Catalog, lab_id: str) -> Any:
@@ -59,9 +65,12 @@ def _run_or_404(session: Session, run_id: int) -> LabRun:
 
 def _spec_json(spec: Any) -> dict[str, Any]:
     return {"id": spec.id, "title_zh": spec.title_zh, "title_en": spec.title_en, "summary_zh": spec.summary_zh,
-            "concepts": list(spec.concepts), "distributed": spec.distributed, "cpu_size": spec.cpu_size,
+            "summary_en": getattr(spec, "summary_en", ""), "concepts": list(spec.concepts),
+            "distributed": spec.distributed, "cpu_size": spec.cpu_size, "calculator": spec.id in CALCULATORS,
             "params": [{"name": p.name, "type": p.type, "default": p.default, "minimum": p.minimum,
-                        "maximum": p.maximum, "choices": p.choices, "help_zh": p.help_zh} for p in spec.params]}
+                        "maximum": p.maximum, "choices": p.choices, "help_zh": p.help_zh, "help_en": p.help_en,
+                        "unit_zh": param_unit(p.name, "zh", spec.id), "unit_en": param_unit(p.name, "en", spec.id)}
+                       for p in spec.params]}
 
 
 def _run_json(run: LabRun) -> dict[str, Any]:
@@ -71,13 +80,17 @@ def _run_json(run: LabRun) -> dict[str, Any]:
 
 
 def _entries(session: Session, catalog: Catalog) -> list[dict[str, Any]]:
-    return [{"spec": spec, "latest": view(latest_result(session, lab=lab_id))}
-            for lab_id, spec in catalog.specs.items()]
+    return [{"spec": spec, "reference": view(reference_result(session, lab=lab_id)),
+             "mine": view(own_result(session, lab=lab_id))} for lab_id, spec in catalog.specs.items()]
+
+
+def _devices_json(catalog: Catalog) -> list[dict[str, str]]:
+    return [{"device": device, "name": catalog.describe(device)} for device in catalog.devices]
 
 
 @router.get("/labs")
 def labs_page(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    """The registered labs with their parameters and latest results."""
+    """The registered labs, each with its reference result and the learner's newest run."""
     catalog = load_catalog()
     return render(request, viewer, "labs/index.html",
                   {"active": "labs", "catalog": catalog, "entries": _entries(session, catalog)})
@@ -85,11 +98,21 @@ def labs_page(request: Request, session: SessionDep, viewer: ViewerDep) -> Respo
 
 @router.get("/api/labs")
 def labs_json(session: SessionDep) -> dict[str, Any]:
-    """The registered labs with their latest results (JSON)."""
+    """The registered labs with their reference results and the learner's newest runs (JSON)."""
     catalog = load_catalog()
-    return {"devices": list(catalog.devices), "errors": catalog.errors,
-            "labs": [{**_spec_json(e["spec"]), "latest": e["latest"].as_json() if e["latest"] else None}
+    return {"devices": list(catalog.devices), "machine": _devices_json(catalog), "torch": catalog.torch_version,
+            "errors": catalog.errors,
+            "labs": [{**_spec_json(e["spec"]), **_results_json(session, e["spec"].id)}
                      for e in _entries(session, catalog)]}
+
+
+def _results_json(session: Session, lab_id: str) -> dict[str, Any]:
+    def as_json(run: LabRun | None) -> dict[str, Any] | None:
+        item = view(run)
+        return item.as_json() if item else None
+
+    return {"reference": as_json(reference_result(session, lab=lab_id)),
+            "mine": as_json(own_result(session, lab=lab_id)), "latest": as_json(latest_result(session, lab=lab_id))}
 
 
 @router.post("/labs/import")
@@ -106,29 +129,56 @@ async def import_page(
         context = {"active": "labs", "catalog": catalog, "entries": _entries(session, catalog),
                    "message": str(error), "error": True}
         return render(request, viewer, "labs/index.html", context, status_code=422)
-    return RedirectResponse(f"/labs/{run.lab}", status_code=303)
+    return RedirectResponse(f"/labs/{run.lab}?mine={run.id}", status_code=303)
+
+
+def _lab_context(request: Request, session: Session, lab_id: str, lang: str,
+                 form: dict[str, str] | None = None) -> dict[str, Any]:
+    catalog = load_catalog()
+    spec = _spec_or_404(catalog, lab_id)
+    job = next((job for job in map(runner.job_for, runner.running_ids()) if job is not None), None)
+    run = session.get(LabRun, job.run_id) if job else None
+    return {"active": "labs", "page": lab_page(session, catalog, spec, lang, dict(request.query_params), form),
+            "spec": spec, "run": run if run and run.lab == lab_id else None,
+            "progress": runner.progress(job.run_id) if job else {}}
 
 
 @router.get("/labs/{lab_id}")
-def lab_page(request: Request, lab_id: str, session: SessionDep, viewer: ViewerDep) -> Response:
-    """One lab: run form, any run in progress and the latest result."""
-    catalog = load_catalog()
-    spec = _spec_or_404(catalog, lab_id)
-    job = next((runner.job_for(run_id) for run_id in runner.running_ids()), None)
-    run = session.get(LabRun, job.run_id) if job else None
-    return render(request, viewer, "labs/lab.html", {
-        "active": "labs", "spec": spec, "devices": catalog.devices, "form": {},
-        "latest": view(latest_result(session, lab=lab_id)),
-        "run": run if run and run.lab == lab_id else None, "progress": runner.progress(job.run_id) if job else {},
-    })
+def lab_page_route(request: Request, lab_id: str, session: SessionDep, viewer: ViewerDep) -> Response:
+    """One lab: the reference result, the calculator, the run form and the learner's runs beside the reference."""
+    return render(request, viewer, "labs/lab.html", _lab_context(request, session, lab_id, viewer.lang))
 
 
 @router.get("/api/labs/{lab_id}")
 def lab_json(lab_id: str, session: SessionDep) -> dict[str, Any]:
-    """One lab's spec and latest result (JSON)."""
+    """One lab's spec, its reference result and the learner's newest run (JSON)."""
     spec = _spec_or_404(load_catalog(), lab_id)
-    latest = view(latest_result(session, lab=lab_id))
-    return {**_spec_json(spec), "latest": latest.as_json() if latest else None}
+    return {**_spec_json(spec), **_results_json(session, lab_id)}
+
+
+@router.get("/labs/{lab_id}/calculator")
+def calculator_page(request: Request, lab_id: str, viewer: ViewerDep) -> Response:
+    """The calculator's output for the form's values: the fragment for HTMX, else the lab page showing it."""
+    spec = _spec_or_404(load_catalog(), lab_id)
+    if not is_htmx(request):
+        return RedirectResponse(f"/labs/{lab_id}?{urlencode(dict(request.query_params))}#calculator", status_code=303)
+    found = calculator(spec, dict(request.query_params), viewer.lang)
+    if found is None:
+        raise HTTPException(404, f"这个实验没有计算器 / no calculator for {lab_id}")
+    return render(request, viewer, "labs/_calculator_output.html", {"calc": found})
+
+
+@router.get("/api/labs/{lab_id}/calculator")
+def calculator_json(request: Request, lab_id: str) -> dict[str, Any]:
+    """The calculator over the query's values (defaults where absent): per-stage bytes and the chart (JSON)."""
+    spec = _spec_or_404(load_catalog(), lab_id)
+    found = calculator(spec, dict(request.query_params), "en")
+    if found is None:
+        raise HTTPException(404, f"这个实验没有计算器 / no calculator for {lab_id}")
+    if found.error:
+        raise HTTPException(422, found.error)
+    return {"lab": lab_id, "inputs": found.values, "rows": found.data,
+            "chart": found.chart.payload if found.chart else None}
 
 
 def _start(request: Request, lab_id: str, device: str, raw: dict[str, Any]) -> LabRun:
@@ -146,7 +196,7 @@ def _start(request: Request, lab_id: str, device: str, raw: dict[str, Any]) -> L
 @router.post("/labs/{lab_id}/runs")
 async def start_page(request: Request, lab_id: str, session: SessionDep, viewer: ViewerDep) -> Response:
     """Start a run from the form; HTMX gets the progress fragment, a plain form the run page."""
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = {key: str(value) for key, value in (await request.form()).items() if key != "csrftoken"}
     device = form.pop("device", "cpu")
     try:
         run = _start(request, lab_id, device, form)
@@ -156,11 +206,9 @@ async def start_page(request: Request, lab_id: str, session: SessionDep, viewer:
         if is_htmx(request):
             return render(request, viewer, "labs/_message.html", {"message": error.detail},
                           status_code=error.status_code)
-        catalog = load_catalog()
-        return render(request, viewer, "labs/lab.html", {
-            "active": "labs", "spec": catalog.specs[lab_id], "devices": catalog.devices, "form": form,
-            "latest": view(latest_result(session, lab=lab_id)), "message": error.detail, "run": None,
-        }, status_code=error.status_code)
+        context = {**_lab_context(request, session, lab_id, viewer.lang, {**form, "device": device}),
+                   "message": error.detail}
+        return render(request, viewer, "labs/lab.html", context, status_code=error.status_code)
     if is_htmx(request):
         return _run_fragment(request, session, viewer, run.id or 0)
     return RedirectResponse(f"/labs/runs/{run.id}", status_code=303)
@@ -178,14 +226,17 @@ def start_json(request: Request, lab_id: str, session: SessionDep,
 def _run_fragment(request: Request, session: Session, viewer: Any, run_id: int) -> Response:
     run = _run_or_404(session, run_id)
     session.refresh(run)
-    context = {"run": run, "progress": runner.progress(run_id), "result_view": view(run)}
+    spec = load_catalog().specs.get(run.lab)
+    reference, mine, comparison = run_comparison(session, spec, run, viewer.lang)
+    context = {"run": run, "progress": runner.progress(run_id), "reference": reference, "mine": mine,
+               "comparison": comparison, "spec": spec}
     page = "labs/_run.html" if is_htmx(request) else "labs/run.html"
     return render(request, viewer, page, {"active": "labs", **context})
 
 
 @router.get("/labs/runs/{run_id}")
 def run_page(request: Request, run_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
-    """A run's progress (polled by HTMX every second) and, once finished, its result."""
+    """A run's progress (polled by HTMX every second) and, once finished, its result beside the reference."""
     return _run_fragment(request, session, viewer, run_id)
 
 
@@ -216,5 +267,3 @@ def cancel_json(run_id: int, session: SessionDep) -> Response:
     run = _run_or_404(session, run_id)
     session.refresh(run)
     return JSONResponse(jsonable_encoder(_run_json(run)))
-
-

@@ -98,17 +98,43 @@ def import_result(session: Session, *, text: str | bytes, source: str = "upload"
     return run
 
 
-def latest_result(session: Session, *, lab: str) -> LabRun | None:
-    """The learner's newest finished run of `lab`, else the most recently measured reference result."""
+def _finished(session: Session, lab: str) -> list[LabRun]:
     query = select(LabRun).where(LabRun.lab == lab, col(LabRun.result).is_not(None),
                                  col(LabRun.status).in_(("done", "failed")))
-    rows = session.exec(query.order_by(col(LabRun.finished_at).desc(), col(LabRun.id).desc())).all()
-    own = [row for row in rows if not row.reference]
-    if own:
-        return own[0]
-    # references are all loaded at start-up: when they were measured orders them, not when they were loaded
-    references = sorted(rows, key=lambda row: (as_utc(row.started_at) or row.started_at, row.id or 0), reverse=True)
-    return references[0] if references else None
+    return list(session.exec(query.order_by(col(LabRun.finished_at).desc(), col(LabRun.id).desc())).all())
+
+
+def reference_runs(session: Session, *, lab: str) -> list[LabRun]:
+    """The shipped reference results of `lab`, the most recently *measured* first (all load at start-up)."""
+    rows = [row for row in _finished(session, lab) if row.reference]
+    return sorted(rows, key=lambda row: (as_utc(row.started_at) or row.started_at, row.id or 0), reverse=True)
+
+
+def own_runs(session: Session, *, lab: str, limit: int = 20) -> list[LabRun]:
+    """The learner's finished runs and imports of `lab`, newest first."""
+    return [row for row in _finished(session, lab) if not row.reference][:limit]
+
+
+def reference_result(session: Session, *, lab: str, run_id: int | None = None) -> LabRun | None:
+    """The reference result a page shows: the one asked for, else the most recently measured."""
+    rows = reference_runs(session, lab=lab)
+    chosen = next((row for row in rows if row.id == run_id), None) if run_id is not None else None
+    return chosen or (rows[0] if rows else None)
+
+
+def own_result(session: Session, *, lab: str, run_id: int | None = None) -> LabRun | None:
+    """The learner's run a page compares with the reference: the one asked for, else the newest."""
+    rows = own_runs(session, lab=lab)
+    chosen = next((row for row in rows if row.id == run_id), None) if run_id is not None else None
+    return chosen or (rows[0] if rows else None)
+
+
+def latest_result(session: Session, *, lab: str) -> LabRun | None:
+    """The newest result of `lab` for the JSON twins' `latest`: the learner's, else the reference.
+
+    Pages never show this in place of the reference: they show `reference_result` and `own_result` side by side.
+    """
+    return own_result(session, lab=lab) or reference_result(session, lab=lab)
 
 
 def resolve_request(catalog: Catalog, *, lab: str, device: str, raw: dict[str, Any]) -> tuple[LabSpec, dict[str, Any]]:
@@ -149,9 +175,19 @@ def view(run: LabRun | None) -> ResultView | None:
     return ResultView(run=run, result=LabResult.model_validate(run.result))
 
 
-def latest_views(session: Session, *, labs: list[str] | tuple[str, ...]) -> list[ResultView]:
-    views = [view(latest_result(session, lab=lab)) for lab in labs]
-    return [item for item in views if item is not None]
+@dataclass(frozen=True)
+class LabResults:
+    """What a concept or question page shows of one lab: the reference first, then the learner's newest run."""
+
+    lab: str
+    reference: ResultView | None
+    mine: ResultView | None
+
+
+def lab_results(session: Session, *, labs: list[str] | tuple[str, ...]) -> list[LabResults]:
+    items = [LabResults(lab=lab, reference=view(reference_result(session, lab=lab)),
+                        mine=view(own_result(session, lab=lab))) for lab in labs]
+    return [item for item in items if item.reference or item.mine]
 
 
 def on_startup(session: Session) -> None:

@@ -20,6 +20,9 @@ from app.labs.service import (
     import_result,
     latest_result,
     load_reference_results,
+    own_result,
+    own_runs,
+    reference_result,
     resolve_request,
 )
 from app.models import LabRun
@@ -58,13 +61,19 @@ def test_the_most_recently_measured_reference_is_shown(engine: Engine, tmp_path:
         assert shown is not None and shown.reference and "B200" in shown.device
 
 
-def test_own_import_wins_over_reference(engine: Engine) -> None:
+def test_own_import_is_shown_beside_the_reference_never_instead(engine: Engine) -> None:
     text = next(p for p in REFERENCES if p.name.startswith("lora")).read_text()
     with Session(engine) as session:
         load_reference_results(session)
+        reference = reference_result(session, lab="lora")
         run = import_result(session, text=text, source="lora.json")
-        assert run.reference is False
-        latest = latest_result(session, lab="lora")
+        assert run.reference is False and reference is not None and reference.reference
+        shown_reference = reference_result(session, lab="lora")
+        assert shown_reference is not None and shown_reference.id == reference.id  # still the reference
+        mine = own_result(session, lab="lora")
+        assert mine is not None and mine.id == run.id
+        assert [row.id for row in own_runs(session, lab="lora")] == [run.id]
+        latest = latest_result(session, lab="lora")  # the JSON twins' "latest": the newest of either
         assert latest is not None and latest.id == run.id
 
 
@@ -84,7 +93,7 @@ def test_bad_import_names_the_field(engine: Engine) -> None:
 
 def test_params_are_validated_by_the_lab_spec() -> None:
     catalog = load_catalog()
-    assert set(catalog.specs) == {"zero-memory", "mixed-precision", "lora"}
+    assert set(catalog.specs) >= {"zero-memory", "mixed-precision", "lora"}
     _spec, params = resolve_request(catalog, lab="lora", device="cpu", raw={"steps": "4", "seed": ""})
     assert params["steps"] == 4 and params["d_model"] == 64  # the CPU size fills what the form left empty
     with pytest.raises(LabRequestError, match="steps"):
