@@ -57,9 +57,13 @@ clean:
 HTMX_VERSION := 2.0.11
 KATEX_VERSION := 0.19.1
 UPLOT_VERSION := 1.6.32
-vendor:  ## refresh static/vendor/ from the npm registry (htmx, KaTeX, uPlot)
-	rm -rf .vendor-tmp && mkdir -p .vendor-tmp static/vendor/htmx static/vendor/katex/fonts static/vendor/uplot
-	cd .vendor-tmp && npm pack --silent htmx.org@$(HTMX_VERSION) katex@$(KATEX_VERSION) uplot@$(UPLOT_VERSION) >/dev/null \
+SWAGGER_UI_VERSION := 5.35.0
+REDOC_VERSION := 2.5.4
+vendor:  ## refresh static/vendor/ from the npm registry (htmx, KaTeX, uPlot, Swagger UI, ReDoc)
+	rm -rf .vendor-tmp && mkdir -p .vendor-tmp static/vendor/htmx static/vendor/katex/fonts static/vendor/uplot \
+		static/vendor/swagger-ui static/vendor/redoc
+	cd .vendor-tmp && npm pack --silent htmx.org@$(HTMX_VERSION) katex@$(KATEX_VERSION) uplot@$(UPLOT_VERSION) \
+		swagger-ui-dist@$(SWAGGER_UI_VERSION) redoc@$(REDOC_VERSION) >/dev/null \
 		&& for f in *.tgz; do mkdir -p "$${f%.tgz}" && tar xzf "$$f" -C "$${f%.tgz}"; done
 	cp .vendor-tmp/htmx.org-$(HTMX_VERSION)/package/dist/htmx.min.js static/vendor/htmx/
 	cp .vendor-tmp/katex-$(KATEX_VERSION)/package/dist/katex.min.js .vendor-tmp/katex-$(KATEX_VERSION)/package/dist/katex.min.css \
@@ -68,4 +72,9 @@ vendor:  ## refresh static/vendor/ from the npm registry (htmx, KaTeX, uPlot)
 	cp .vendor-tmp/uplot-$(UPLOT_VERSION)/package/dist/uPlot.esm.js .vendor-tmp/uplot-$(UPLOT_VERSION)/package/dist/uPlot.min.css \
 		static/vendor/uplot/
 	cp .vendor-tmp/uplot-$(UPLOT_VERSION)/package/LICENSE static/vendor/uplot/LICENSE
+	cp .vendor-tmp/swagger-ui-dist-$(SWAGGER_UI_VERSION)/package/swagger-ui-bundle.js \
+		.vendor-tmp/swagger-ui-dist-$(SWAGGER_UI_VERSION)/package/swagger-ui.css \
+		.vendor-tmp/swagger-ui-dist-$(SWAGGER_UI_VERSION)/package/LICENSE static/vendor/swagger-ui/
+	cp .vendor-tmp/redoc-$(REDOC_VERSION)/package/bundles/redoc.standalone.js \
+		.vendor-tmp/redoc-$(REDOC_VERSION)/package/LICENSE static/vendor/redoc/
 	rm -rf .vendor-tmp

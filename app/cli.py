@@ -1,4 +1,5 @@
-"""The `preplab` command: serve, migrate, import, export, convert and srs (spaced-repetition tools)."""
+"""The `preplab` command: serve, migrate, import, export, convert, lab, srs (spaced-repetition tools), and backup
+and restore (app/cli_data.py, with `export --progress` and `import --progress`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.cli_data import add_commands as add_data_commands
+from app.cli_data import export_progress, import_progress
 from app.content.bank import ContentError
 from app.settings import Settings, get_settings
 
@@ -44,10 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     load.add_argument("--dry-run", action="store_true",
                       help="只列出将导入的题目，不改动数据库 / list what would be imported; change nothing")
+    load.add_argument("--progress", action="store_true",
+                      help="导入 export --progress 写出的学习进度（一个文件）/ import a progress document (one FILE)")
     load.set_defaults(handler=_import)
 
     export = commands.add_parser("export", help="导出题目与概念 / export questions and concepts")
-    export.add_argument("--json", action="store_true", required=True, help="JSON (the only format for now)")
+    export.add_argument("--json", action="store_true", help="题目与概念（JSON）/ questions and concepts as JSON")
+    export.add_argument("--progress", action="store_true",
+                        help="学习者的进度（复习记录、笔记、设置……）/ the learner's progress as one JSON document")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     export.set_defaults(handler=_export)
 
@@ -70,14 +77,16 @@ def _parser() -> argparse.ArgumentParser:
     optimize = srs_commands.add_parser("optimize", help="用复习记录拟合 FSRS 参数 / fit FSRS parameters")
     optimize.add_argument("--user", help="learner name (default: PREPLAB_DEFAULT_USER)")
     optimize.set_defaults(handler=_srs_optimize)
+    add_data_commands(commands, _engine)
     return parser
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from app.backup import policy as backup_policy
     from app.db import make_engine, upgrade_database
 
-    engine = make_engine(settings.database_url, echo=settings.echo_sql)
-    upgrade_database(engine)
+    engine = make_engine(settings.database_url, echo=settings.echo_sql, synchronous=settings.sqlite_synchronous)
+    upgrade_database(engine, backups=backup_policy(settings))
     return engine
 
 
@@ -100,6 +109,8 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from app.content.service import import_paths
 
+    if args.progress:
+        return import_progress(args, settings, _engine)
     paths = args.paths or [settings.content_dir]
     if args.dry_run:
         from app.content.dry_run import plan_import
@@ -127,6 +138,11 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
     from app.content.export import export_document
 
+    if args.progress == args.json:
+        print("错误 / error: 需要 --json 或 --progress 之一 / give one of --json and --progress", file=sys.stderr)  # noqa: T201
+        return 2
+    if args.progress:
+        return export_progress(args, settings, _engine)
     with Session(_engine(settings)) as session:
         text = json.dumps(export_document(session), ensure_ascii=False, indent=2)
     if args.output:
@@ -167,14 +183,17 @@ def _print_plan(plan: DryRunPlan, *, convert: bool) -> int:
 def _lab_import(args: argparse.Namespace, settings: Settings) -> int:
     from sqlmodel import Session
 
+    from app.jsonsafe import loads_bounded
     from app.labs.service import LabResultError, import_result
 
     with Session(_engine(settings)) as session:
         for path in args.files:
             try:
-                run = import_result(session, text=path.read_bytes(), source=path.name)
-            except (LabResultError, OSError) as error:
-                print(f"错误 / error: {error}", file=sys.stderr)  # noqa: T201
+                raw = path.read_bytes()
+                loads_bounded(raw)  # a file nested thousands deep is an error message here, not a RecursionError
+                run = import_result(session, text=raw, source=path.name)
+            except (LabResultError, OSError, ValueError) as error:
+                print(f"错误 / error: {path.name}: {error}", file=sys.stderr)  # noqa: T201
                 return 2
             print(f"{path.name}: 已导入为运行 #{run.id}（{run.lab}，{run.device}）/ imported as run #{run.id}")  # noqa: T201
     return 0

@@ -8,14 +8,21 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+from app.backup import BackupPolicy, automatic_backup, database_file
 from app.settings import PROJECT_ROOT
 
 
-def make_engine(database_url: str, *, echo: bool = False) -> Engine:
+def make_engine(database_url: str, *, echo: bool = False, synchronous: str = "FULL") -> Engine:
+    """The one engine factory. `synchronous` is SQLite's: FULL (the default) syncs the WAL at every commit, so a
+    grade, an autosave or a note that was acknowledged survives a power cut, not only a crash of PrepLab."""
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
     connect_args: dict[str, Any] = {}
     if database_url.startswith("sqlite"):
         # FastAPI serves requests from a thread pool; one connection is never shared concurrently.
@@ -26,18 +33,18 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         extra["poolclass"] = StaticPool
     engine = create_engine(database_url, echo=echo, connect_args=connect_args, **extra)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda connection, record: _sqlite_pragmas(connection, synchronous))
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, synchronous: str) -> None:
     cursor = dbapi_connection.cursor()
     is_memory = cursor.execute("PRAGMA database_list").fetchone()[2] in ("", None)
     if not is_memory:
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.close()
 
 
@@ -56,9 +63,16 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade_database(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision, on the engine's own connection."""
+def upgrade_database(engine: Engine, *, backups: BackupPolicy | None = None) -> None:
+    """Bring the schema to the newest Alembic revision, on the engine's own connection; with `backups`, a database
+    that holds data and is behind the code is backed up first (SQLite's online backup API)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
+    database = database_file(engine.url.render_as_string(hide_password=False))
+    if backups is not None and database is not None and database.exists():
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        if current is not None and current != ScriptDirectory.from_config(config).get_current_head():
+            automatic_backup(database, backups, "migration")
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -2,51 +2,74 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.backup import policy as backup_policy
+from app.backup_schedule import backup_on_schedule
 from app.content.bank import ContentError
 from app.db import make_engine, session_scope, upgrade_database
 from app.deps import Viewer
+from app.docs_pages import router as docs_router
 from app.labs.routes import router as labs_router
 from app.labs.service import on_startup as labs_on_startup
+from app.limits import BodyLimits, size_text
+from app.messages import translate
 from app.mock.routes import router as mock_router
+from app.models import UserSettings
+from app.plan.routes import router as plan_router
 from app.preferences.routes import router as preferences_router
 from app.quiz.routes import router as quiz_router
+from app.review.card_routes import router as card_router
 from app.review.routes import router as review_router
 from app.search.routes import router as search_router
+from app.security import CsrfGuard, SiteGuard, csrf_secret
 from app.settings import PROJECT_ROOT, Settings, get_settings
 from app.study.routes import router as study_router
 from app.templating import render
 from app.users import ensure_local_user
+from app.validation import MAX_SQL_INT, validation_messages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url, echo=settings.echo_sql)
+    engine = make_engine(settings.database_url, echo=settings.echo_sql, synchronous=settings.sqlite_synchronous)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        upgrade_database(engine)
+        backups = backup_policy(settings)
+        upgrade_database(engine, backups=backups)
         with session_scope(engine) as session:
             app.state.local_user_id = ensure_local_user(session=session, name=settings.default_user).id
             labs_on_startup(session)
+        scheduled = asyncio.create_task(backup_on_schedule(settings)) if backups else None
         yield
+        if scheduled is not None:
+            scheduled.cancel()
         engine.dispose()
 
-    app = FastAPI(title="PrepLab", lifespan=lifespan)
+    # /docs and /redoc are PrepLab's own pages (app/docs_pages.py): vendored Swagger UI and ReDoc, no CDN.
+    app = FastAPI(title="PrepLab", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
-    for router in (study_router, review_router, quiz_router, mock_router, search_router, preferences_router,
-                   labs_router):
+    for router in (docs_router, study_router, review_router, card_router, plan_router, quiz_router, mock_router,
+                   search_router, preferences_router, labs_router):
         app.include_router(router)
     _install_error_handlers(app)
+    # Outermost last: the Host and Origin checks, then the body limit, then the CSRF token (which may read a form).
+    secret = csrf_secret(settings)
+    app.add_middleware(CsrfGuard, secret=lambda: secret)
+    app.add_middleware(BodyLimits, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(SiteGuard, allowed_hosts=settings.allowed_hosts)
     return app
 
 
@@ -61,11 +84,56 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 413:  # a body that passed its limit while the route read it
+            limit = request.scope.get("starlette.max_body_size") or request.app.state.settings.max_body_bytes
+            message = translate("security.too_large", _lang(request), limit=size_text(int(limit)))
+            return _error_response(request, 413, message)
         return _error_response(request, error.status_code, str(error.detail))
+
+    @app.exception_handler(OverflowError)
+    async def number_too_large(request: Request, _error: OverflowError) -> Response:
+        """A route that takes a plain int past SQLite's INTEGER (routes use RowId, which says so up front)."""
+        values = {**request.path_params, **request.query_params}
+        names = [name for name, value in values.items()
+                 if str(value).lstrip("-").isdigit() and abs(int(value)) > MAX_SQL_INT] or ["?"]
+        errors = [{"loc": ["path" if name in request.path_params else "query", name], "type": "less_than_equal",
+                   "msg": f"Input should be less than or equal to {MAX_SQL_INT}"} for name in names]
+        return await validation_error(request, RequestValidationError(errors))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        """Every field at fault, by name, in words; the offending value is never echoed (it may be NaN, or text
+        that cannot be encoded)."""
+        problems = validation_messages(error.errors(), _lang(request))
+        if _wants_json(request):
+            return JSONResponse({"detail": problems.details, "message": problems.message,
+                                 "fields": problems.fields}, status_code=422)
+        return _error_response(request, 422, problems.message)
+
+
+def _lang(request: Request) -> str:
+    engine = request.app.state.engine
+    user_id = getattr(request.app.state, "local_user_id", None)
+    if user_id is None:
+        return "zh"
+    with Session(engine) as session:
+        prefs = session.get(UserSettings, user_id)
+    return prefs.language if prefs is not None else "zh"
 
 
 def _error_response(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
-    viewer = Viewer(user_id=getattr(request.app.state, "local_user_id", 0) or 0)
+    # The learner's language and theme, so a 404 in English mode is English.
+    viewer = Viewer(user_id=getattr(request.app.state, "local_user_id", 0) or 0, lang=_lang(request),
+                    theme=_theme(request))
     return render(request, viewer, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def _theme(request: Request) -> str:
+    user_id = getattr(request.app.state, "local_user_id", None)
+    if user_id is None:
+        return "auto"
+    with Session(request.app.state.engine) as session:
+        prefs = session.get(UserSettings, user_id)
+    return prefs.theme if prefs is not None else "auto"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -197,6 +197,24 @@ class UserSettings(SQLModel, table=True):
     language: str = Field(default="zh", max_length=8)  # zh | en
     theme: str = Field(default="auto", max_length=8)  # auto | light | dark
     fsrs_parameters: list[float] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Cards in review state shown per day at most; the rest of a backlog waits for the next days (app/review/queue).
+    daily_review_limit: int = 100
+    interview_date: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    interview_topics: list[str] = _json()  # what the interview covers; [] = every topic
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+
+
+class LearnerQuestion(SQLModel, table=True):
+    """What one learner did to one question besides grading it: suspended, buried, flagged, their own wording."""
+
+    __tablename__ = "learner_question"
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    question_id: str = Field(foreign_key="question.id", primary_key=True, max_length=120)
+    suspended: bool = False
+    # Buried until this instant (the start of the learner's next day); past instants mean nothing.
+    buried_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    flag: int | None = None  # 1 red, 2 orange, 3 green, 4 blue (Anki's first four)
+    own_prompt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # the learner's wording
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,39 @@ class Settings(BaseSettings):
     timezone: str | None = Field(
         default=None, description="IANA zone where the learner's day starts (e.g. Asia/Shanghai); default: local."
     )
+
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default=["127.0.0.1", "localhost", "::1"],
+        description="Host names PrepLab answers to (comma-separated; '.example.org' also allows its subdomains, "
+                    "'*' any host); any other Host header gets 400, which stops DNS rebinding.",
+    )
+    secret_key: str | None = Field(
+        default=None, description="Signs the CSRF cookie; default: a random key kept in preplab.secret beside the "
+                                  "SQLite database (set it when several machines serve one database).",
+    )
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, description="Largest request body (forms, JSON).")
+    max_upload_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, description="Largest lab-result upload.")
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="FULL", description="SQLite's synchronous mode: FULL makes each commit survive a power cut (WAL "
+                                    "synced at every commit); NORMAL survives a crash of PrepLab but not of the OS.",
+    )
+    backup_dir: Path | None = Field(default=None, description="Where backups go; default: backups/ beside the DB.")
+    backup_keep: int = Field(default=10, ge=1, description="How many automatic backups to keep (the newest).")
+    backup_interval_h: float = Field(default=24, ge=0, description="Hours between automatic backups; 0: none.")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _some_host(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("PREPLAB_ALLOWED_HOSTS must name at least one host (or '*')")
+        return [name.lower() for name in value]
 
     @field_validator("database_url")
     @classmethod

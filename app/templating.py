@@ -7,17 +7,45 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from app.deps import Viewer
-from app.messages import translate
+from app.messages import MESSAGES, translate
 from app.render import render_inline, render_markdown
+from app.security import CSRF_FIELD, csrf_token
 from app.settings import PROJECT_ROOT
+from app.study.sources import source_title_global
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
 templates.env.globals["t"] = translate
 templates.env.filters["markdown"] = render_markdown
 templates.env.filters["markdown_inline"] = render_inline  # titles and choices: no <p> around them
+
+
+@pass_context
+def csrf_input(context: Mapping[str, Any]) -> Markup:
+    """The hidden CSRF field every POST form carries, first in the form (asgi-csrf reads a multipart body only up
+    to it): `{{ csrf_input() }}`."""
+    token = context.get("csrf_token") or ""
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(token)}">')
+
+
+templates.env.globals["csrf_input"] = csrf_input
+templates.env.globals["source_title"] = source_title_global  # a cited document by its title
+
+
+@pass_context
+def topic_name(context: Mapping[str, Any], topic: str | None) -> str:
+    """A topic as the page's language names it (`{{ q.topic | topic_name }}`); an unknown topic as it is."""
+    if not topic:
+        return ""
+    key = f"topic.{topic}"
+    return translate(key, str(context.get("lang") or "zh")) if key in MESSAGES else topic
+
+
+templates.env.filters["topic_name"] = topic_name
 
 
 def is_htmx(request: Request) -> bool:
@@ -29,7 +57,8 @@ def render(
     status_code: int = 200, headers: Mapping[str, str] | None = None,
 ) -> Response:
     """Render a page or an HTMX fragment with the viewer's language and theme; always `Vary: HX-Request`."""
-    values = {"viewer": viewer, "lang": viewer.lang, "theme": viewer.theme, **(context or {})}
+    values = {"viewer": viewer, "lang": viewer.lang, "theme": viewer.theme, "csrf_token": csrf_token(request.scope),
+              **(context or {})}
     response = templates.TemplateResponse(request, name, values, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
     for key, value in (headers or {}).items():

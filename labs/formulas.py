@@ -17,6 +17,9 @@ ADAM_K = 12  # fp32 master weights + Adam m + Adam v: bytes per parameter (ZeRO 
 
 Attention = Literal["math", "fused"]
 Recompute = Literal["none", "selective", "full", "matmul-outputs"]
+Optimizer = Literal["adamw", "sgd-momentum", "adafactor"]
+Engine = Literal["deepspeed", "fsdp2"]
+Offload = Literal["none", "optimizer", "optimizer+params"]
 
 
 # ---------------------------------------------------------------- model shapes
@@ -199,6 +202,96 @@ def lora_params_for(shape: ModelShape, rank: int,
     return shape.layers * per_layer
 
 
+def weight_matrices(shape: ModelShape) -> list[tuple[int, int]]:
+    """(rows, cols) of every 2-D weight: token and position embeddings, each layer's linears, an untied lm_head.
+
+    Every parameter not in a matrix is a vector (biases, norm weights): param_count − Σ rows·cols of these.
+    """
+    matrices = [(shape.vocab, shape.hidden)]
+    if shape.learned_positions:
+        matrices.append((shape.learned_positions, shape.hidden))
+    matrices += [(d_out, d_in) for _ in range(shape.layers) for d_in, d_out in linear_shapes(shape).values()]
+    if not shape.tied_embeddings:
+        matrices.append((shape.vocab, shape.hidden))
+    return matrices
+
+
+def lora_matrices(shape: ModelShape, rank: int, targets: Iterable[str]) -> list[tuple[int, int]]:
+    """LoRA's adapters as matrices: A (r × d_in) and B (d_out × r) for every adapted linear (Hu et al. 2021, §4.1)."""
+    wanted = set(targets)
+    per_layer = [m for name, (d_in, d_out) in linear_shapes(shape).items() if name in wanted
+                 for m in ((rank, d_in), (d_out, rank))]
+    return per_layer * shape.layers
+
+
+def largest_module_params(shape: ModelShape) -> int:
+    """The largest single module's parameters (an embedding, the lm_head or one linear with its bias): what
+    DeepSpeed's ZeRO-3 estimator takes as the layer it gathers whole (see `zero3_gathered_bytes`)."""
+    biases = {"q_proj": shape.qkv_bias * shape.attention_width, "o_proj": shape.proj_bias * shape.hidden,
+              "down_proj": shape.proj_bias * shape.hidden, "up_proj": shape.proj_bias * shape.intermediate}
+    linears = [d_in * d_out + biases.get(name, 0) for name, (d_in, d_out) in linear_shapes(shape).items()]
+    return max(shape.vocab * shape.hidden, *linears)
+
+
+def optimizer_state_values(optimizer: Optimizer, matrices: Iterable[tuple[int, int]], vectors: int = 0) -> int:
+    """Values of optimizer state for trainable `matrices` (rows, cols) and `vectors` 1-D parameters.
+
+    adamw: m and v, two per parameter (Kingma & Ba 2015; AdamW, Loshchilov & Hutter 2019, decouples weight decay and
+    keeps the same state). sgd-momentum: one momentum buffer per parameter (torch.optim.SGD's momentum_buffer;
+    Sutskever et al. 2013). adafactor: β₁ = 0 (no first moment) and a factored second moment, a row and a column
+    accumulator per n×m matrix, n + m values instead of n·m; vectors keep a full one (Shazeer & Stern 2018,
+    arXiv:1804.04235, §3).
+    """
+    shapes = list(matrices)
+    params = sum(rows * cols for rows, cols in shapes) + vectors
+    if optimizer == "adamw":
+        return 2 * params
+    if optimizer == "sgd-momentum":
+        return params
+    return sum(rows + cols for rows, cols in shapes) + vectors
+
+
+def model_state_bytes_per_gpu(*, params: float, trainable: float, n: int, stage: int, weight_bytes: float = 2,
+                              grad_bytes: float = 2, optimizer_bytes: float | None = None, master_weights: bool = True,
+                              engine: Engine = "deepspeed", offload: Offload = "none") -> dict[str, float]:
+    """Per-GPU bytes of each model state (and what offload puts in CPU memory) under ZeRO stage 0-3 over n GPUs.
+
+    The ZeRO paper's partitioning (Rajbhandari et al. 2020, arXiv:1910.02054, §5): stage ≥ 1 shards the optimizer
+    states (P_os), ≥ 2 the gradients (P_g), 3 the parameters (P_p). `weight_bytes` per parameter (16-bit: 2) are
+    kept for every parameter, gradients (`grad_bytes`) and optimizer states only for `trainable` ones (LoRA trains
+    adapters only); `optimizer_bytes` is the whole unsharded optimizer state, fp32 master weights included as in the
+    paper's K (default K·trainable, K = 12). Summed, full training gives `zero_model_state_bytes`.
+    engine="fsdp2", stage 2-3, with master weights: PyTorch FSDP2 keeps the fp32 shard as the parameter (counted
+    here with the optimizer states, as K counts it) and its gradients in fp32 (4 bytes); the 16-bit copy persists
+    only unsharded, from forward to backward, at stage 2 (reshard_after_forward=False) — 2Ψ + 16Ψ/N, then 16Ψ/N.
+    offload (DeepSpeed): "optimizer" is ZeRO-Offload (Ren et al. 2021, arXiv:2101.06840, §4): the optimizer states
+    and the gradient partition live in CPU memory, the 16-bit weights stay; "optimizer+params" (stage 3) is
+    ZeRO-Infinity's (Rajbhandari et al. 2021, arXiv:2104.07857, §5) parameter offload too: the GPU keeps only what it
+    gathers (`zero3_gathered_bytes`). Keys: weights, gradients, optimizer_states and cpu_ each.
+    """
+    optimizer = ADAM_K * trainable if optimizer_bytes is None else optimizer_bytes
+    frozen = params - trainable
+    shard = {name: n if stage >= level else 1 for name, level in (("optimizer", 1), ("gradients", 2), ("weights", 3))}
+    if engine == "fsdp2" and master_weights and stage >= 2:
+        weights = weight_bytes * (params if stage == 2 else frozen / n)
+        gradients = FP32_BYTES * trainable / n
+    else:
+        weights = weight_bytes * params / shard["weights"]
+        gradients = grad_bytes * trainable / shard["gradients"]
+    terms = {"weights": weights, "gradients": gradients, "optimizer_states": optimizer / shard["optimizer"]}
+    moved = {"none": (), "optimizer": ("gradients", "optimizer_states"),
+             "optimizer+params": ("weights", "gradients", "optimizer_states")}[offload]
+    return {**{name: 0.0 if name in moved else value for name, value in terms.items()},
+            **{f"cpu_{name}": value if name in moved else 0.0 for name, value in terms.items()}}
+
+
+def zero3_gathered_bytes(largest_module: int, *, weight_bytes: float = 2, grad_bytes: float = 2) -> float:
+    """The whole largest module's 16-bit parameters and gradients that ZeRO-3 gathers while it runs: DeepSpeed's
+    estimate_zero3_model_states_mem_needs, `4 * largest_layer_params` (deepspeed/runtime/zero/stage3.py; the DeepSpeed
+    docs' Memory Requirements page)."""
+    return (weight_bytes + grad_bytes) * largest_module
+
+
 # ---------------------------------------------------------------- activations (Korthikanti et al. 2022)
 
 def activation_bytes_per_layer(seq_len: int, batch: int, hidden: int, heads: int, *, dropout: bool = True,
@@ -220,15 +313,51 @@ def activation_bytes_per_layer(seq_len: int, batch: int, hidden: int, heads: int
     tensor_parallel t (§4.2.2, Table 2): 24 of the 34 and the s² terms are split t ways; sequence_parallel
     (§4.2.3) splits the remaining 10 as well.
     """
-    sbh = seq_len * batch * hidden
+    return _saved_bytes_per_layer(seq_len, batch, hidden, heads, widths=(hidden, hidden, hidden),
+                                  mlp_saved=8 * hidden, mlp_outputs=4 * hidden, dropout=dropout, attention=attention,
+                                  recompute=recompute, tensor_parallel=tensor_parallel,
+                                  sequence_parallel=sequence_parallel, bytes_per_value=bytes_per_value)
+
+
+def layer_activation_bytes(shape: ModelShape, seq_len: int, batch: int, *, dropout: bool = False,
+                           attention: Attention = "fused", recompute: Recompute = "none", tensor_parallel: int = 1,
+                           sequence_parallel: bool = False, bytes_per_value: int = BYTES_16BIT) -> float:
+    """`activation_bytes_per_layer`'s count (Korthikanti et al. 2022, §4.1) for a real layer's widths.
+
+    The paper's layer has q = k = v = h and a 4h GeLU MLP; here each saved tensor has its own width: Q and the
+    projection input a·d_head, K and V n_kv·d_head (GQA/MQA), and the MLP keeps, of its inner width i, the GeLU's
+    input and output (2i) or, for SwiGLU (Llama, Qwen: down(silu(gate(x)) · up(x))), the gate output, the SiLU
+    output, the up output and their product (4i). "matmul-outputs" saves QKV's, gate's and up's outputs
+    (the linears split by tensor parallelism) besides the layer input and the two h-wide outputs.
+    For q = k = v = h and a 4h GeLU MLP it is `activation_bytes_per_layer` exactly.
+    """
+    kv_width = shape.kv_heads * shape.head_dim
+    inner = shape.intermediate * (4 if shape.mlp == "swiglu" else 2)
+    outputs = shape.intermediate * (2 if shape.mlp == "swiglu" else 1)
+    return _saved_bytes_per_layer(seq_len, batch, shape.hidden, shape.heads,
+                                  widths=(shape.attention_width, kv_width, kv_width), mlp_saved=inner,
+                                  mlp_outputs=outputs, dropout=dropout, attention=attention, recompute=recompute,
+                                  tensor_parallel=tensor_parallel, sequence_parallel=sequence_parallel,
+                                  bytes_per_value=bytes_per_value)
+
+
+def _saved_bytes_per_layer(seq_len: int, batch: int, hidden: int, heads: int, *, widths: tuple[int, int, int],
+                           mlp_saved: int, mlp_outputs: int, dropout: bool, attention: Attention,
+                           recompute: Recompute, tensor_parallel: int, sequence_parallel: bool,
+                           bytes_per_value: int) -> float:
+    """The count both functions above share: per token, tensors split by tensor parallelism (Q, K, V, projection
+    input, MLP inner) and tensors only sequence parallelism splits (LN inputs, QKV input, MLP input, masks)."""
+    tokens, t = seq_len * batch, tensor_parallel
+    sp = t if sequence_parallel else 1
+    q_width, k_width, v_width = widths
     if recompute == "full":
-        return bytes_per_value * sbh / (tensor_parallel if sequence_parallel else 1)
+        return bytes_per_value * tokens * hidden / sp
     if recompute == "matmul-outputs":  # QKV and MLP-up outputs are split by tensor parallelism, the rest not
-        replicated_values = 3 / (tensor_parallel if sequence_parallel else 1)
-        return bytes_per_value * sbh * (7 / tensor_parallel + replicated_values)
-    masks = 2 if dropout else 0
-    split = 12 * bytes_per_value  # Q, K, V, projection input, GeLU input and output: split by tensor parallelism
-    replicated = 4 * bytes_per_value + masks  # LN inputs, QKV input, MLP input, the two dropout masks
+        split_values = q_width + k_width + v_width + mlp_outputs
+        return bytes_per_value * tokens * (split_values / t + 3 * hidden / sp)
+    masks = 2 * hidden if dropout else 0
+    split = bytes_per_value * (q_width + k_width + v_width + q_width + mlp_saved)
+    replicated = bytes_per_value * 4 * hidden + masks  # LN inputs, QKV input, MLP input, the two dropout masks
     if recompute == "none" and attention == "math":
         score = (2 * bytes_per_value + 1) if dropout else bytes_per_value  # softmax out, mask, dropout out
         score_bytes = score * heads * seq_len * seq_len * batch
@@ -236,8 +365,30 @@ def activation_bytes_per_layer(seq_len: int, batch: int, hidden: int, heads: int
         score_bytes = FP32_BYTES * heads * seq_len * batch
     else:
         score_bytes = 0
-    t = tensor_parallel
-    return sbh * (split / t + (replicated / t if sequence_parallel else replicated)) + score_bytes / t
+    return tokens * (split / t + replicated / sp) + score_bytes / t
+
+
+def output_layer_activation_bytes(seq_len: int, batch: int, hidden: int, vocab: int, *,
+                                  tensor_parallel: int = 1) -> float:
+    """4·s·b·h·(1 + v/h) / t: the final norm's input (2sbh), the output projection's input (2sbh) and the logits the
+    cross entropy keeps in fp32 (4sbv), split t ways (Korthikanti et al. 2022, arXiv:2205.05198, §4.3)."""
+    return 4 * seq_len * batch * (hidden + vocab) / tensor_parallel
+
+
+def activation_bytes_per_gpu(per_layer: float, layers: int, *, pipeline_parallel: int = 1,
+                             recomputed_layer: float = 0.0, output_layer: float = 0.0) -> float:
+    """The activations of the busiest pipeline stage, `per_layer` bytes kept by each of `layers` layers.
+
+    1F1B (PipeDream-Flush) with at least p micro-batches a step: the first stage holds p micro-batches of its L/p
+    layers, L layers' worth whatever p is (Korthikanti et al. 2022, §4.2.3; Narayanan et al. 2021, arXiv:2104.04473,
+    §2.2.1); the last stage holds one micro-batch of L/p layers and the output layer (§4.3). With recomputation,
+    the layer being recomputed holds its full activations during its backward (`recomputed_layer`: its bytes without
+    recomputation less what it kept; Chen et al. 2016, arXiv:1604.06174, §3).
+    """
+    p = pipeline_parallel
+    first = layers * per_layer + recomputed_layer + (output_layer if p == 1 else 0.0)
+    last = layers / p * per_layer + recomputed_layer + output_layer
+    return max(first, last)
 
 
 def sdpa_saved_bytes(batch: int, heads: int, seq_len: int, head_dim: int, *, attention: Attention,
@@ -269,6 +420,15 @@ def kv_cache_bytes_per_token(layers: int, kv_heads: int, head_dim: int, bytes_pe
 def kv_cache_bytes(shape: ModelShape, batch: int, seq_len: int, bytes_per_value: int = BYTES_16BIT) -> int:
     """The whole cache of `batch` sequences of `seq_len` tokens."""
     return batch * seq_len * kv_cache_bytes_per_token(shape.layers, shape.kv_heads, shape.head_dim, bytes_per_value)
+
+
+def kv_cache_bytes_per_gpu(shape: ModelShape, batch: int, seq_len: int, bytes_per_value: float = BYTES_16BIT, *,
+                           tensor_parallel: int = 1, pipeline_parallel: int = 1) -> float:
+    """The cache one GPU holds when tensor parallelism splits the KV heads t ways and pipeline parallelism the layers
+    p ways; with fewer KV heads than t each GPU keeps a whole (replicated) head (Pope et al. 2022, §3.3: multiquery
+    attention's single head is replicated across the model-parallel chips)."""
+    heads_per_gpu = -(-shape.kv_heads // tensor_parallel)  # ceil: a head is never split
+    return batch * seq_len * 2 * shape.layers / pipeline_parallel * heads_per_gpu * shape.head_dim * bytes_per_value
 
 
 def decode_floor_seconds(bytes_read: float, bandwidth_bytes_per_second: float) -> float:

@@ -14,6 +14,7 @@ EXPECTED_TABLES = {
     "user", "bank", "question", "question_source", "choice", "key_point", "alternate", "correction",
     "concept", "question_concept", "review_card", "review_log", "note", "bookmark", "mock_interview",
     "mock_answer", "lab_run", "user_settings", "quiz_session", "quiz_answer", "question_search", "text_fix",
+    "learner_question",
 }
 
 
@@ -42,4 +43,4 @@ def test_upgrade_twice_is_harmless(engine: Engine) -> None:
 
     upgrade_database(engine)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app.content.service import import_paths
 from app.db import alembic_config, make_engine
 from app.mock.service import save_answer
+from app.review.controls import set_flag, set_suspended
 from app.settings import PROJECT_ROOT, Settings
 
 USER_DATA = [
@@ -232,5 +233,43 @@ def test_upgrade_to_model_answers_keeps_reviews_notes_and_mock_history(tmp_path:
     with engine.connect() as connection:
         columns = [row[1] for row in connection.execute(text("PRAGMA table_info(question)")).all()]
         assert "original_answer" not in columns
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+    engine.dispose()
+
+
+SETTINGS_ROW = ("INSERT INTO user_settings (user_id, daily_new_limit, desired_retention, language, theme,"
+                " fsrs_parameters, updated_at) VALUES (1, 7, 0.85, 'en', 'dark', NULL, '2026-01-10')")
+
+
+def test_upgrade_to_the_study_plan_keeps_settings_reviews_and_notes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'before_plan.db'}"
+    command.upgrade(alembic_config(url), "0005")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for statement in [*USER_DATA, SETTINGS_ROW, *MOCK_ROUND]:
+            connection.execute(text(statement))
+        answers_before = [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()]
+    command.upgrade(alembic_config(url), "0006")
+    with engine.connect() as connection:
+        prefs = connection.execute(text(
+            "SELECT daily_new_limit, desired_retention, language, theme, daily_review_limit, interview_date,"
+            " interview_topics FROM user_settings")).one()
+        assert tuple(prefs) == (7, 0.85, "en", "dark", 100, None, "[]")  # no interview yet, Anki-like review cap
+        card = connection.execute(text("SELECT stability, difficulty, reps, due FROM review_card")).one()
+        assert tuple(card)[:3] == (12.5, 4.2, 3)
+        assert connection.execute(text("SELECT rating, duration_ms FROM review_log")).one() == (3, 4200)
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+        assert connection.execute(text("SELECT count(*) FROM bookmark")).scalar() == 1
+        assert [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()] == answers_before
+        assert connection.execute(text("SELECT count(*) FROM learner_question")).scalar() == 0
+    with Session(engine) as session:  # the new controls work on the upgraded data
+        set_suspended(session=session, user_id=1, question_id="q-1", suspended=True)
+        assert set_flag(session=session, user_id=1, question_id="q-1", flag=1).flag_name == "red"
+    command.downgrade(alembic_config(url), "0005")  # and back: settings, cards and notes survive
+    with engine.connect() as connection:
+        columns = [row[1] for row in connection.execute(text("PRAGMA table_info(user_settings)")).all()]
+        assert "interview_date" not in columns and "daily_new_limit" in columns
+        assert connection.execute(text("SELECT daily_new_limit, language FROM user_settings")).one() == (7, "en")
+        assert connection.execute(text("SELECT stability FROM review_card")).scalar() == 12.5
         assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
     engine.dispose()

@@ -87,7 +87,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "quiz.status.unanswered": {"zh": "未作答", "en": "Not answered"},
     "quiz.results.title": {"zh": "测验结果", "en": "Results"},
     "quiz.results.score": {"zh": "答对 {correct} / {total} 题", "en": "{correct} of {total} right"},
-    "quiz.results.unfinished": {"zh": "还有 {count} 题没有完成。", "en": "{count} questions are not finished."},
+    "quiz.results.unfinished": {"zh": "还有 {count} 题没有完成。", "en": "{count} questions are not finished.",
+                                "en_one": "1 question is not finished."},
     "quiz.results.continue": {"zh": "继续作答", "en": "Continue the quiz"},
     "quiz.results.new": {"zh": "再来一场测验", "en": "Start another quiz"},
     "quiz.results.by_topic": {"zh": "按主题", "en": "By topic"},
@@ -139,4 +140,16 @@ MESSAGES: dict[str, dict[str, str]] = {
                                         "en": "The highest difficulty must be 1–10 and not below the lowest."},
     "quiz.error.field.count": {"zh": "题数须是 1–{max} 的整数。", "en": "The number of questions must be 1–{max}."},
     "quiz.error.field.seed": {"zh": "随机种子须是非负整数。", "en": "The seed must be a non-negative integer."},
+    "quiz.error.field.mix": {"zh": "各题型的题数须是 0–{max} 的整数，且至少要一道题。",
+                             "en": "Each kind's number must be 0–{max}, and at least one question in all."},
+    "quiz.error.mix_short": {"zh": "{kind}只有 {available} 道符合条件，不够 {wanted} 道。",
+                             "en": "Only {available} {kind} questions match; {wanted} were asked for."},
+    "quiz.error.mix_too_big": {"zh": "各题型加起来 {mixed} 道，超过了题数 {count}。把题数调大，或把其余题型也填上。",
+                               "en": "The kinds add up to {mixed}, more than the {count} questions asked for. Raise "
+                                     "the count, or fill in every kind."},
+    "quiz.setup.mix": {"zh": "题型搭配", "en": "Kind mix"},
+    "quiz.setup.mix_hint": {"zh": "填几道就出几道；留空的题型补足总题数；三种都填时题数就是它们的和",
+                            "en": "Exactly as many as you enter; blank kinds fill up the count; fill all three and "
+                                  "the quiz has their sum"},
+    "quiz.question.keys": {"zh": "键盘：A–D 或 1–4 选择，Enter 提交", "en": "Keys: A–D or 1–4 choose, Enter submits"},
 }

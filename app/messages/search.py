@@ -6,7 +6,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "search.title": {"zh": "搜索题库", "en": "Search questions"},
     "search.label": {"zh": "关键词", "en": "Search terms"},
     "search.placeholder": {"zh": "输入关键词，如：零冗余、ZeRO、混合精度、LoRA、显存",
-                           "en": "Type words, e.g. 零冗余, ZeRO, mixed precision, LoRA"},
+                           "en": "Type words, e.g. ZeRO, mixed precision, LoRA (Chinese terms work too)"},
     "search.hint": {
         "zh": "边输入边出结果；多个词用空格分开，题目须包含全部词。"
               "搜索范围：题目、题干、答案、解析、选项、要点与概念别名。",

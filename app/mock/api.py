@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response
 
 from app.clock import learner_zone, utcnow
-from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
+from app.deps import RowId, SessionDep, SettingsDep, Viewer, ViewerDep
 from app.mock.errors import MockError
 from app.mock.markdown import report_markdown
 from app.mock.outcomes import self_grade, send_missed_to_review
@@ -68,7 +68,7 @@ def api_mock_create(setup: MockSetup, session: SessionDep, viewer: ViewerDep) ->
 
 
 @router.get("/api/mock-interviews/{interview_id}", name="api_mock")
-def api_mock(interview_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def api_mock(interview_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """A round: its questions, saved answers, deadline and status (answers revealed once it is finished)."""
     try:
         return JSONResponse(round_json(load_round(session=session, user_id=viewer.user_id,
@@ -78,7 +78,7 @@ def api_mock(interview_id: int, session: SessionDep, viewer: ViewerDep) -> Respo
 
 
 @router.put("/api/mock-interviews/{interview_id}/answers/{position}", name="api_mock_answer")
-def api_mock_answer(interview_id: int, position: int, body: AnswerIn, session: SessionDep,
+def api_mock_answer(interview_id: RowId, position: RowId, body: AnswerIn, session: SessionDep,
                     viewer: ViewerDep) -> Response:
     """Autosave one answer, committed before the reply; 409 after the deadline or hand-in, nothing stored changes;
     a revision not above the stored one is answered 200 with the stored state and `"stale": true`."""
@@ -93,7 +93,7 @@ def api_mock_answer(interview_id: int, position: int, body: AnswerIn, session: S
 
 
 @router.put("/api/mock-interviews/{interview_id}/answers/{position}/grade", name="api_mock_grade")
-def api_mock_grade(interview_id: int, position: int, body: GradeIn, session: SessionDep,
+def api_mock_grade(interview_id: RowId, position: RowId, body: GradeIn, session: SessionDep,
                    viewer: ViewerDep) -> Response:
     """Grade one open answer against the reference once the round is over; answers with the updated report."""
     try:
@@ -107,7 +107,7 @@ def api_mock_grade(interview_id: int, position: int, body: GradeIn, session: Ses
 
 
 @router.post("/api/mock-interviews/{interview_id}/finish", name="api_mock_finish")
-def api_mock_finish(interview_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def api_mock_finish(interview_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """Hand the round in (a repeat changes nothing) and answer with its report."""
     try:
         finish_interview(session=session, user_id=viewer.user_id, interview_id=interview_id)
@@ -119,7 +119,7 @@ def api_mock_finish(interview_id: int, session: SessionDep, viewer: ViewerDep) -
 
 
 @router.get("/api/mock-interviews/{interview_id}/report", name="api_mock_report")
-def api_mock_report(interview_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def api_mock_report(interview_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """The report: score, time per question, topics, trend; 409 while the round is still running."""
     try:
         return JSONResponse(report_json(build_report(session=session, user_id=viewer.user_id,
@@ -129,7 +129,7 @@ def api_mock_report(interview_id: int, session: SessionDep, viewer: ViewerDep) -
 
 
 @router.get("/api/mock-interviews/{interview_id}/report.md", name="api_mock_report_markdown")
-def api_mock_report_markdown(interview_id: int, session: SessionDep, viewer: ViewerDep,
+def api_mock_report_markdown(interview_id: RowId, session: SessionDep, viewer: ViewerDep,
                              settings: SettingsDep) -> Response:
     """The report as a Markdown file."""
     try:
@@ -140,7 +140,7 @@ def api_mock_report_markdown(interview_id: int, session: SessionDep, viewer: Vie
 
 
 @router.post("/api/mock-interviews/{interview_id}/review", name="api_mock_review")
-def api_mock_review(interview_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def api_mock_review(interview_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """Send every missed question to review as Again; a repeat finds them already sent and logs nothing."""
     try:
         outcome = send_missed_to_review(session=session, user_id=viewer.user_id, interview_id=interview_id,

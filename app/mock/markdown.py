@@ -89,6 +89,15 @@ def _question(row: ReportRow, lang: str) -> list[str]:
     return lines
 
 
+def _score_line(report: Report, t: Callable[..., str]) -> str:
+    """The headline: the score, or "to grade" while open answers wait for the learner's grade (never a false 0%)."""
+    ungraded = report.count("ungraded")
+    if ungraded:
+        return f"{t('mock.report.pending')}: " + t("mock.report.pending_line", right=report.right,
+                                                    graded=report.total - ungraded, count=ungraded)
+    return t("mock.report.score_line", right=report.right, total=report.total, percent=report.percent)
+
+
 def report_markdown(report: Report, lang: str, zone: tzinfo) -> str:
     t = _translator(lang)
     current = report.round
@@ -97,21 +106,24 @@ def report_markdown(report: Report, lang: str, zone: tzinfo) -> str:
     started = current.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     lines = [f"# {round_title(report, lang)}", "",
              f"- {t('mock.md.started')}: {started}",
-             f"- {t('mock.report.score_line', right=report.right, total=report.total, percent=report.percent)}",
-             f"- {used}"]
-    if report.count("ungraded"):
-        lines.append(f"- {t('mock.report.ungraded', count=report.count('ungraded'))}")
-    if report.delta is not None:
+             f"- {_score_line(report, t)}", f"- {used}"]
+    ungraded = report.count("ungraded")
+    if ungraded:
+        lines.append(f"- {t('mock.report.ungraded', count=ungraded)}")
+    elif report.delta is not None:
         lines.append(f"- {t('mock.report.delta', delta=f'{report.delta:+d}')}")
     lines += ["", f"## {t('mock.report.by_topic')}", "",
               f"| {t('mock.report.topic')} | {t('mock.report.right')} | {t('mock.report.total')} | "
               f"{t('mock.report.time')} |", "|---|---:|---:|---:|"]
     lines += [f"| {_cell(line.topic or t('mock.report.no_topic'))} | {line.right} | {line.total} | "
               f"{duration_text(line.time_ms)} |" for line in report.by_topic]
-    lines += ["", f"## {t('mock.report.trend')}", "", f"| # | {t('mock.md.started')} | {t('mock.report.score')} |",
-              "|---|---|---:|"]
-    lines += [f"| {summary.id} | {summary.started_at.astimezone(zone).strftime('%Y-%m-%d %H:%M')} | "
-              f"{summary.right}/{summary.total} ({summary.percent}%) |" for summary in report.trend]
+    if len(report.trend) > 1:  # a trend needs earlier rounds
+        lines += ["", f"## {t('mock.report.trend')}", "",
+                  f"| # | {t('mock.md.started')} | {t('mock.report.score')} |", "|---|---|---:|"]
+        lines += [f"| {summary.id} | {summary.started_at.astimezone(zone).strftime('%Y-%m-%d %H:%M')} | "
+                  f"{summary.right}/{summary.total} "
+                  f"({t('mock.report.pending') if summary.ungraded else f'{summary.percent}%'}) |"
+                  for summary in report.trend]
     lines += ["", f"## {t('mock.report.questions')}", ""]
     for row in report.rows:
         lines += _question(row, lang)

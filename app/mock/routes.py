@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from app.clock import learner_zone, utcnow
-from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
+from app.deps import RowId, SessionDep, SettingsDep, Viewer, ViewerDep
 from app.messages import translate
 from app.mock.api import markdown_response
 from app.mock.api import router as api_router
@@ -139,7 +139,7 @@ def _round_page(request: Request, viewer: Viewer, current: Round, position: int,
 
 
 @router.get("/mock/{interview_id}", name="mock_round")
-def mock_round(request: Request, interview_id: int, session: SessionDep, viewer: ViewerDep,
+def mock_round(request: Request, interview_id: RowId, session: SessionDep, viewer: ViewerDep,
                q: int | None = None) -> Response:
     """The round: one question at a time, the round's and the question's countdown, autosave; the report once over."""
     current = _round_or_404(session, viewer, interview_id)
@@ -151,7 +151,7 @@ def mock_round(request: Request, interview_id: int, session: SessionDep, viewer:
 
 @router.post("/mock/{interview_id}/answers/{position}", name="mock_answer")
 def mock_answer(
-    request: Request, interview_id: int, position: int, session: SessionDep, viewer: ViewerDep,
+    request: Request, interview_id: RowId, position: RowId, session: SessionDep, viewer: ViewerDep,
     answer: Annotated[str | None, Form()] = None, choice: Annotated[list[str] | None, Form()] = None,
     flagged: Annotated[str, Form()] = "", go: Annotated[str, Form()] = "",
 ) -> Response:
@@ -169,20 +169,42 @@ def mock_answer(
         return _round_page(request, viewer, current, position, error=error.message(viewer.lang),
                            status_code=error.status)
     if go == "finish":
-        finish_interview(session=session, user_id=viewer.user_id, interview_id=interview_id)
-        return RedirectResponse(f"/mock/{interview_id}/report", status_code=303)
+        return _hand_in(session, viewer, interview_id, confirmed=False)
     target = int(go) if go.isdigit() else position
     return RedirectResponse(f"/mock/{interview_id}?q={target}", status_code=303)
 
 
-@router.post("/mock/{interview_id}/finish", name="mock_finish")
-def mock_finish(interview_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
-    """Hand the round in and show its report."""
+def _unanswered(current: Round) -> list[int]:
+    return [item.position for item in current.items if not item.answered]
+
+
+def _hand_in(session: SessionDep, viewer: Viewer, interview_id: int, *, confirmed: bool) -> Response:
+    """Hand in and go to the report; with questions unanswered and no confirmation, ask first."""
+    current = _round_or_404(session, viewer, interview_id)
+    if current.status == "running" and _unanswered(current) and not confirmed:
+        return RedirectResponse(f"/mock/{interview_id}/finish", status_code=303)
     try:
         finish_interview(session=session, user_id=viewer.user_id, interview_id=interview_id)
     except UnknownInterview as error:
         raise _not_found(error, viewer) from error
     return RedirectResponse(f"/mock/{interview_id}/report", status_code=303)
+
+
+@router.get("/mock/{interview_id}/finish", name="mock_finish_confirm")
+def mock_finish_confirm(request: Request, interview_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
+    """Before handing in a round with unanswered questions: which ones, and hand in anyway or go back."""
+    current = _round_or_404(session, viewer, interview_id)
+    if current.status != "running":
+        return RedirectResponse(f"/mock/{interview_id}/report", status_code=303)
+    context = {"round": current, "unanswered": _unanswered(current), "active": "mock"}
+    return render(request, viewer, "mock/confirm_finish.html", context, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/mock/{interview_id}/finish", name="mock_finish")
+def mock_finish(interview_id: RowId, session: SessionDep, viewer: ViewerDep,
+                confirm: Annotated[str, Form(max_length=4)] = "") -> Response:
+    """Hand the round in and show its report (unanswered questions: confirm=1, else the confirmation page)."""
+    return _hand_in(session, viewer, interview_id, confirmed=confirm == "1")
 
 
 def _report_page(request: Request, session: SessionDep, viewer: Viewer, settings: SettingsDep, interview_id: int,
@@ -200,14 +222,14 @@ def _report_page(request: Request, session: SessionDep, viewer: Viewer, settings
 
 
 @router.get("/mock/{interview_id}/report", name="mock_report")
-def mock_report(request: Request, interview_id: int, session: SessionDep, viewer: ViewerDep,
+def mock_report(request: Request, interview_id: RowId, session: SessionDep, viewer: ViewerDep,
                 settings: SettingsDep) -> Response:
     """Score, time per question, topics, trend, your open answers beside the reference, and what to study next."""
     return _report_page(request, session, viewer, settings, interview_id)
 
 
 @router.get("/mock/{interview_id}/report.md", name="mock_report_markdown")
-def mock_report_markdown(interview_id: int, session: SessionDep, viewer: ViewerDep,
+def mock_report_markdown(interview_id: RowId, session: SessionDep, viewer: ViewerDep,
                          settings: SettingsDep) -> Response:
     """The report as a Markdown file to keep."""
     try:
@@ -220,7 +242,7 @@ def mock_report_markdown(interview_id: int, session: SessionDep, viewer: ViewerD
 
 
 @router.post("/mock/{interview_id}/answers/{position}/grade", name="mock_grade")
-def mock_grade(request: Request, interview_id: int, position: int, session: SessionDep, viewer: ViewerDep,
+def mock_grade(request: Request, interview_id: RowId, position: RowId, session: SessionDep, viewer: ViewerDep,
                settings: SettingsDep, self_grade_value: Annotated[str, Form(alias="self_grade")] = "") -> Response:
     """Grade one open answer against the reference (HTMX swaps the report; a plain form reloads it)."""
     error = ""
@@ -238,7 +260,7 @@ def mock_grade(request: Request, interview_id: int, position: int, session: Sess
 
 
 @router.post("/mock/{interview_id}/review", name="mock_review")
-def mock_review(request: Request, interview_id: int, session: SessionDep, viewer: ViewerDep,
+def mock_review(request: Request, interview_id: RowId, session: SessionDep, viewer: ViewerDep,
                 settings: SettingsDep) -> Response:
     """Send every missed question to review as Again (a second click writes nothing new)."""
     error, sent = "", None

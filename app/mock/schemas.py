@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app.clock import as_utc
 from app.messages import translate
@@ -15,33 +15,30 @@ from app.mock.outcomes import ReviewSend
 from app.mock.presets import PRESETS
 from app.mock.report import Report, ReportRow, RoundSummary
 from app.mock.service import MAX_ANSWER_CHARS, Round, RoundItem, Saved
+from app.validation import RequestBody, StrictInt
 
 MAX_ELAPSED_MS = 24 * 3600 * 1000
 MAX_REVISION = 2**53 - 1  # the largest integer a browser's Number holds exactly
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(RequestBody):
     """An autosave: {"answer"} for open and code questions, {"choice"} for an MCQ ("" clears it); "flagged" marks
     it for review; "elapsed_ms" is the time on the question since its last save (the server caps it). "revision"
     (optional) numbers the client's edits of this position, each above the last: the write is kept only when it is
     above the stored revision, so send the whole state (answer or choice, and flagged) with it; an older one is
     answered 200 with the stored state and "stale": true. Without it the write is kept as it comes."""
 
-    model_config = ConfigDict(extra="forbid")
-
     answer: str | None = Field(default=None, max_length=MAX_ANSWER_CHARS)
     choice: str | list[str] | None = Field(default=None, description='option label(s): "B", "A,C" or ["A", "C"]')
     flagged: bool | None = None
-    elapsed_ms: int | None = Field(default=None, ge=0, le=MAX_ELAPSED_MS)
-    revision: int | None = Field(default=None, ge=1, le=MAX_REVISION)
+    elapsed_ms: StrictInt | None = Field(default=None, ge=0, le=MAX_ELAPSED_MS)
+    revision: StrictInt | None = Field(default=None, ge=1, le=MAX_REVISION)
 
 
-class GradeIn(BaseModel):
+class GradeIn(RequestBody):
     """The learner's grade of an open answer against the reference: 1 missed (Again), 2 Hard, 3 Good, 4 Easy."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    self_grade: int = Field(ge=1, le=4)
+    self_grade: StrictInt = Field(ge=1, le=4)
 
 
 def iso(value: datetime | None) -> str | None:

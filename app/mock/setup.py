@@ -13,6 +13,7 @@ from app.mock.errors import InvalidSetup
 from app.mock.presets import PRESETS_BY_ID
 from app.models import Concept
 from app.quiz.selection import SelectionFields
+from app.validation import Count
 
 Kind = Literal["mcq", "open", "code"]
 KINDS: tuple[str, ...] = ("mcq", "open", "code")
@@ -27,12 +28,12 @@ class MockSetup(SelectionFields):
 
     preset: str | None = Field(default=None, max_length=80, description="a preset id (see GET /api/mock-interviews)")
     title: str | None = Field(default=None, max_length=200)
-    count: int | None = Field(default=None, ge=1, le=MAX_COUNT, description="how many questions")
+    count: Count | None = Field(default=None, ge=1, le=MAX_COUNT, description="how many questions")
     minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES, allow_inf_nan=False,
                                   description="the whole round's time; fractions allowed (0.25 = 15 s)")
     minutes_per_question: float | None = Field(default=None, gt=0, le=60, allow_inf_nan=False,
                                                description="a time budget per question (shown, not enforced)")
-    mix: dict[Kind, int] | None = Field(default=None, description='questions per kind, e.g. {"mcq": 2, "open": 3}')
+    mix: dict[Kind, Count] | None = Field(default=None, description='questions per kind, e.g. {"mcq": 2, "open": 3}')
     focus_weak: bool = Field(default=False, description="draw from the concepts you recall worst")
     seed: int | None = Field(default=None, ge=0, le=2**53, description="fixes the random pick")
 

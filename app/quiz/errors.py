@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from app.errors import KeyedUserError, UserError
+from app.messages import translate
 
 
 class QuizError(UserError):
@@ -42,3 +43,13 @@ class CardBusy(QuizError):
     """The question's review card kept changing under the answer (concurrent grades); nothing was written."""
 
     key, status, code = "quiz.error.card_busy", 409, "card_busy"
+
+
+class MixShort(QuizError):
+    """The kind mix asks for more questions of a kind than the selection holds."""
+
+    key, status, code = "quiz.error.mix_short", 422, "mix_short"
+
+    def message(self, lang: str = "zh") -> str:
+        kind = translate(f"kind.{self.values.get('kind')}", lang)
+        return translate(self.key, lang, **{**self.values, "kind": kind})

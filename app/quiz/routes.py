@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.clock import learner_zone, utcnow
-from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
+from app.deps import RowId, SessionDep, SettingsDep, Viewer, ViewerDep
 from app.messages import translate
 from app.quiz.errors import QuizError, UnknownPosition, UnknownQuiz
 from app.quiz.results import quiz_history, quiz_results
@@ -34,7 +34,7 @@ router = APIRouter()
 
 MAX_DURATION_MS = 2 * 3600 * 1000  # a question left open over lunch is not two hours of recall
 DEFAULT_FORM: dict[str, Any] = {"topics": [], "concepts": [], "kinds": [], "difficulty_min": 1, "difficulty_max": 10,
-                                "count": DEFAULT_COUNT}
+                                "count": DEFAULT_COUNT, "mix_mcq": "", "mix_open": "", "mix_code": ""}
 
 
 def _zone(settings: Settings) -> tzinfo:
@@ -93,12 +93,19 @@ def quiz_start(
     topics: Annotated[list[str] | None, Form()] = None, concepts: Annotated[list[str] | None, Form()] = None,
     kinds: Annotated[list[str] | None, Form()] = None, difficulty_min: Annotated[str, Form()] = "1",
     difficulty_max: Annotated[str, Form()] = "10", count: Annotated[str, Form()] = str(DEFAULT_COUNT),
+    mix_mcq: Annotated[str, Form(max_length=8)] = "", mix_open: Annotated[str, Form(max_length=8)] = "",
+    mix_code: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     """Start a quiz from the form and go to its first question; bad or empty settings show the form with why."""
-    form = {"topics": topics or [], "concepts": concepts or [], "kinds": kinds or [],
-            "difficulty_min": difficulty_min.strip(), "difficulty_max": difficulty_max.strip(), "count": count.strip()}
+    values: dict[str, Any] = {"topics": topics or [], "concepts": concepts or [], "kinds": kinds or [],
+                              "difficulty_min": difficulty_min.strip(), "difficulty_max": difficulty_max.strip(),
+                              "count": count.strip()}
+    typed = {kind: text.strip() for kind, text in (("mcq", mix_mcq), ("open", mix_open), ("code", mix_code))}
+    if any(typed.values()):
+        values["mix"] = {kind: text for kind, text in typed.items() if text}
+    form = {**values, **{f"mix_{kind}": text for kind, text in typed.items()}}
     try:
-        quiz = create_quiz(session=session, user_id=viewer.user_id, setup=QuizSetup.model_validate(form))
+        quiz = create_quiz(session=session, user_id=viewer.user_id, setup=QuizSetup.model_validate(values))
     except ValidationError as error:
         return _setup_page(request, session, viewer, settings, form=form, errors=_form_errors(error, viewer.lang),
                            status_code=422)
@@ -110,7 +117,7 @@ def quiz_start(
 
 
 @router.get("/quiz/{quiz_id}", name="quiz_resume")
-def quiz_resume(quiz_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def quiz_resume(quiz_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """Go to the first question still waiting for an answer; to the results once every one has one."""
     try:
         progress = quiz_progress(session=session, user_id=viewer.user_id, quiz_id=quiz_id)
@@ -122,7 +129,7 @@ def quiz_resume(quiz_id: int, session: SessionDep, viewer: ViewerDep) -> Respons
 
 
 @router.get("/quiz/{quiz_id}/results", name="quiz_results")
-def quiz_results_page(request: Request, quiz_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def quiz_results_page(request: Request, quiz_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """The score, each question's outcome with a link to its page, and the score by topic."""
     try:
         results = quiz_results(session=session, user_id=viewer.user_id, quiz_id=quiz_id)
@@ -162,7 +169,8 @@ def _item_or_404(session: SessionDep, viewer: Viewer, quiz_id: int, position: in
 
 
 @router.get("/quiz/{quiz_id}/{position}", name="quiz_question")
-def quiz_question(request: Request, quiz_id: int, position: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def quiz_question(request: Request, quiz_id: RowId, position: RowId, session: SessionDep,
+                  viewer: ViewerDep) -> Response:
     """One question of the quiz, as it stands: to answer, to grade, or answered with its verdict."""
     return _question_page(request, viewer, _item_or_404(session, viewer, quiz_id, position))
 
@@ -186,7 +194,7 @@ def _submit(request: Request, session: SessionDep, viewer: Viewer, quiz_id: int,
 
 @router.post("/quiz/{quiz_id}/{position}", name="quiz_answer")
 def quiz_answer(
-    request: Request, quiz_id: int, position: int, session: SessionDep, viewer: ViewerDep,
+    request: Request, quiz_id: RowId, position: RowId, session: SessionDep, viewer: ViewerDep,
     choice: Annotated[list[str] | None, Form()] = None, answer: Annotated[str | None, Form()] = None,
     shown_at: Annotated[str, Form()] = "",
 ) -> Response:
@@ -197,7 +205,7 @@ def quiz_answer(
 
 @router.post("/quiz/{quiz_id}/{position}/grade", name="quiz_grade")
 def quiz_grade(
-    request: Request, quiz_id: int, position: int, session: SessionDep, viewer: ViewerDep,
+    request: Request, quiz_id: RowId, position: RowId, session: SessionDep, viewer: ViewerDep,
     self_grade: Annotated[str, Form()] = "", key_points: Annotated[list[str] | None, Form()] = None,
     shown_at: Annotated[str, Form()] = "",
 ) -> Response:
@@ -233,7 +241,7 @@ def api_quiz_create(setup: QuizSetup, session: SessionDep, viewer: ViewerDep) ->
 
 
 @router.get("/api/quizzes/{quiz_id}", name="api_quiz")
-def api_quiz(quiz_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def api_quiz(quiz_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """A quiz with its questions; answered positions carry their outcome, others hide the answer."""
     try:
         return JSONResponse(quiz_json(quiz_items(session=session, user_id=viewer.user_id, quiz_id=quiz_id)))
@@ -242,7 +250,8 @@ def api_quiz(quiz_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
 
 
 @router.post("/api/quizzes/{quiz_id}/answers/{position}", name="api_quiz_answer")
-def api_quiz_answer(quiz_id: int, position: int, body: AnswerIn, session: SessionDep, viewer: ViewerDep) -> Response:
+def api_quiz_answer(quiz_id: RowId, position: RowId, body: AnswerIn, session: SessionDep,
+                    viewer: ViewerDep) -> Response:
     """Answer one position; a repeat returns the first outcome with duplicate: true and logs nothing."""
     try:
         outcome = submit_answer(session=session, user_id=viewer.user_id, quiz_id=quiz_id, position=position,
@@ -256,7 +265,7 @@ def api_quiz_answer(quiz_id: int, position: int, body: AnswerIn, session: Sessio
 
 
 @router.get("/api/quizzes/{quiz_id}/results", name="api_quiz_results")
-def api_quiz_results(quiz_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def api_quiz_results(quiz_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """The score, each position's outcome and the score by topic."""
     try:
         return JSONResponse(results_json(quiz_results(session=session, user_id=viewer.user_id, quiz_id=quiz_id)))

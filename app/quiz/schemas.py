@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app.clock import as_utc
 from app.models import QuizSession
@@ -15,20 +15,20 @@ from app.quiz.results import QuizResults, QuizSummary
 from app.quiz.selection import SetupOptions
 from app.quiz.service import MAX_ANSWER_CHARS, AnswerOutcome, QuizItem, QuizProgress
 from app.review.service import GradeResult
+from app.validation import MAX_SQL_INT, RequestBody, StrictInt
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(RequestBody):
     """One answer: {"choice": "B"} for an MCQ; {"answer", "key_points_covered", "self_grade"} for open and code
     questions ({"answer"} alone keeps the text and returns the reference, to grade in a second call)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     choice: str | list[str] | None = Field(default=None, description='option label(s): "B", "A,C" or ["A", "C"]')
     answer: str | None = Field(default=None, max_length=MAX_ANSWER_CHARS)
-    key_points_covered: list[int] = Field(default_factory=list, max_length=200,
+    key_points_covered: list[StrictInt] = Field(default_factory=list, max_length=200,
                                           description="indexes (from 0) of the key points the answer covered")
-    self_grade: int | None = Field(default=None, ge=1, le=4, description="1 missed (Again), 2 Hard, 3 Good, 4 Easy")
-    duration_ms: int | None = Field(default=None, ge=0, description="time spent on the question")
+    self_grade: StrictInt | None = Field(default=None, ge=1, le=4,
+                                         description="1 missed (Again), 2 Hard, 3 Good, 4 Easy")
+    duration_ms: StrictInt | None = Field(default=None, ge=0, le=MAX_SQL_INT, description="time spent on the question")
 
 
 def error_json(error: QuizError, lang: str) -> dict[str, Any]:

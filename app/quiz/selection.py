@@ -6,15 +6,17 @@ from __future__ import annotations
 import math
 import random
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from app.models import Choice, Concept, Question, QuestionConcept
-from app.quiz.errors import EmptySelection, InvalidSetting
+from app.quiz.errors import EmptySelection, InvalidSetting, MixShort
+from app.validation import Count, RequestBody
 
 KINDS = ("mcq", "open", "code")
 DEFAULT_COUNT = 10
@@ -28,15 +30,13 @@ def distinct(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(value for value in cleaned if value))
 
 
-class SelectionFields(BaseModel):
+class SelectionFields(RequestBody):
     """The filters a quiz and a mock interview share; empty lists mean "any"."""
-
-    model_config = ConfigDict(extra="forbid")
 
     topics: list[str] = Field(default_factory=list, max_length=100, description="question topics (any of them)")
     concepts: list[str] = Field(default_factory=list, max_length=500, description="concept ids (any of them)")
-    difficulty_min: int = Field(default=DIFFICULTY_MIN, ge=DIFFICULTY_MIN, le=DIFFICULTY_MAX)
-    difficulty_max: int = Field(default=DIFFICULTY_MAX, ge=DIFFICULTY_MIN, le=DIFFICULTY_MAX)
+    difficulty_min: Count = Field(default=DIFFICULTY_MIN, ge=DIFFICULTY_MIN, le=DIFFICULTY_MAX)
+    difficulty_max: Count = Field(default=DIFFICULTY_MAX, ge=DIFFICULTY_MIN, le=DIFFICULTY_MAX)
 
     @field_validator("topics", "concepts")
     @classmethod
@@ -56,13 +56,27 @@ class QuizSetup(SelectionFields):
     """What a learner asks a quiz for; empty lists mean "any"."""
 
     kinds: list[Literal["mcq", "open", "code"]] = Field(default_factory=list, description="question kinds")
-    count: int = Field(default=DEFAULT_COUNT, ge=1, le=MAX_COUNT, description="how many questions to ask")
+    count: Count = Field(default=DEFAULT_COUNT, ge=1, le=MAX_COUNT, description="how many questions to ask")
     seed: int | None = Field(default=None, ge=0, le=2**53, description="fixes the random pick (default: a new one)")
+    mix: dict[Literal["mcq", "open", "code"], Count] | None = Field(
+        default=None, description='exactly this many of each kind named, e.g. {"mcq": 5, "open": 3}; kinds left out '
+                                  "fill the rest of `count` (when every kind is named, the quiz has their sum)")
 
     @field_validator("kinds")
     @classmethod
     def _distinct_kinds(cls, values: list[Any]) -> list[Any]:
         return distinct(values)
+
+    @field_validator("mix")
+    @classmethod
+    def _mix(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is None:
+            return None
+        if any(number < 0 or number > MAX_COUNT for number in value.values()):
+            raise ValueError(f"each kind's count must be 0–{MAX_COUNT}")
+        if value and sum(value.values()) == 0:
+            raise ValueError("the mix asks for no question at all")
+        return value or None
 
     def stored(self, seed: int) -> dict[str, Any]:
         """The settings as the quiz row keeps them: enough to pick the same questions again."""
@@ -161,12 +175,45 @@ def matching_ids(*, session: Session, setup: QuizSetup) -> list[str]:
     return list(session.exec(query.order_by(col(Question.id))).all())
 
 
+def _by_kind(session: Session, ids: list[str]) -> dict[str, list[str]]:
+    kinds: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    for question_id, kind in session.exec(select(Question.id, Question.kind).where(col(Question.id).in_(ids))
+                                          .order_by(col(Question.id))).all():
+        kinds.setdefault(kind, []).append(question_id)
+    return kinds
+
+
+def draw_mix(by_kind: dict[str, list[str]], mix: Mapping[str, int], count: int, rng: random.Random) -> list[str]:
+    """Exactly mix[kind] questions of each kind named, then the kinds not named up to `count`, shuffled."""
+    named = sum(mix.values())
+    unnamed = [kind for kind in KINDS if kind not in mix]
+    if unnamed and named > count:
+        raise InvalidSetting("quiz.error.mix_too_big", field="mix", mixed=named, count=count)
+    picked: list[str] = []
+    for kind in KINDS:
+        wanted = mix.get(kind, 0)
+        available = by_kind.get(kind, [])
+        if len(available) < wanted:
+            raise MixShort(field="mix", kind=kind, wanted=wanted, available=len(available))
+        picked += rng.sample(available, wanted)
+    rest = [question_id for kind in unnamed for question_id in by_kind.get(kind, [])]
+    picked += rng.sample(rest, min(max(0, count - named), len(rest)))
+    rng.shuffle(picked)
+    return picked
+
+
 def pick(*, session: Session, setup: QuizSetup) -> tuple[list[str], int]:
-    """(question ids, seed): `count` of the matching questions in random order; the same seed picks the same ids
-    as long as the matching set is unchanged."""
+    """(question ids, seed): `count` of the matching questions in random order (or the kind mix); the same seed
+    picks the same ids as long as the matching set is unchanged."""
     candidates = matching_ids(session=session, setup=setup)
     if not candidates:
         raise EmptySelection()
     seed = setup.seed if setup.seed is not None else secrets.randbits(48)
-    chosen = random.Random(seed).sample(candidates, min(setup.count, len(candidates)))
-    return chosen, seed
+    rng = random.Random(seed)
+    if setup.mix:
+        mix = {str(kind): number for kind, number in setup.mix.items()}
+        chosen = draw_mix(_by_kind(session, candidates), mix, setup.count, rng)
+        if not chosen:
+            raise EmptySelection()
+        return chosen, seed
+    return rng.sample(candidates, min(setup.count, len(candidates))), seed

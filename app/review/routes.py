@@ -8,41 +8,52 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.clock import learner_zone, utcnow
 from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
 from app.messages import translate
 from app.review.errors import RATING_KEYS, GradeConflict, ReviewError
+from app.review.queue import Scope
 from app.review.scheduling import interval_text
 from app.review.screen import ReviewScreen, review_screen, screen_json
 from app.review.service import GradeResult, grade, undo_last
 from app.settings import Settings
 from app.templating import is_htmx, render
+from app.validation import MAX_SQL_INT, RequestBody, StrictInt
 
 router = APIRouter()
 
 MAX_DURATION = timedelta(hours=2)  # a card left open over lunch is not two hours of recall
 
 
-class GradeIn(BaseModel):
-    """A grade from an API client; `reps` is the card version that was shown (default: the current one)."""
+class GradeIn(RequestBody):
+    """A grade from an API client; `reps` is the card version that was shown (default: the current one). Numbers
+    are strict: true is not 1 and "3" is not 3."""
 
-    rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
-    reps: int | None = Field(default=None, ge=0, description="the card version shown (ReviewCard.reps; 0 when new)")
-    duration_ms: int | None = Field(default=None, ge=0, description="time from showing the card to the grade")
+    rating: StrictInt = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
+    reps: StrictInt | None = Field(default=None, ge=0, le=MAX_SQL_INT,
+                                   description="the card version shown (ReviewCard.reps; 0 when new)")
+    duration_ms: StrictInt | None = Field(default=None, ge=0, le=MAX_SQL_INT,
+                                          description="time from showing the card to the grade")
 
 
 def _zone(settings: Settings) -> tzinfo:
     return learner_zone(settings.timezone)
 
 
-def _screen(session: SessionDep, viewer: Viewer, settings: Settings, concept: str | None,
-            prefer: str | None = None) -> ReviewScreen:
+def scope_of(concept: str | None = None, topic: str | None = None, bank: str | None = None) -> Scope:
+    """Custom study from a concept, topic or bank page: ?concept=, ?topic=, ?bank= (blank values mean none)."""
+    return Scope(concept=concept or None, topic=topic or None, bank=bank or None)
+
+
+def screen_for(session: SessionDep, viewer: Viewer, settings: Settings, scope: Scope,
+               prefer: str | None = None) -> ReviewScreen:
     return review_screen(session=session, user_id=viewer.user_id, daily_new_limit=viewer.daily_new_limit,
                          desired_retention=viewer.desired_retention, zone=_zone(settings), lang=viewer.lang,
-                         concept=concept or None, prefer=prefer)
+                         scope=scope, prefer=prefer, daily_review_limit=viewer.daily_review_limit,
+                         priority_topics=viewer.interview_topics)
 
 
 def _when(moment: datetime, zone: tzinfo, lang: str) -> str:
@@ -52,9 +63,13 @@ def _when(moment: datetime, zone: tzinfo, lang: str) -> str:
     return local.strftime("%m月%d日 %H:%M" if lang == "zh" else "%b %d, %H:%M")
 
 
-def _page(request: Request, viewer: Viewer, settings: Settings, screen: ReviewScreen, *, fragment: bool,
-          notice: str = "", error: bool = False, status_code: int = 200) -> Response:
+def review_page_response(request: Request, viewer: Viewer, settings: Settings, screen: ReviewScreen, *,
+                         fragment: bool, notice: str = "", error: bool = False, status_code: int = 200,
+                         notice_action: dict[str, str] | None = None) -> Response:
+    """The review page, or (fragment) the session part that HTMX swaps; `notice_action` is a button in the notice
+    that takes a control back (unsuspend, unbury)."""
     context = {"screen": screen, "active": "review", "notice": notice, "notice_error": error,
+               "notice_action": notice_action,
                "next_due_text": _when(screen.next_due, _zone(settings), viewer.lang) if screen.next_due else ""}
     name = "review/_session.html" if fragment else "review/index.html"
     return render(request, viewer, name, context, status_code=status_code)
@@ -64,8 +79,8 @@ def _fragment_wanted(request: Request) -> bool:
     return is_htmx(request) and request.headers.get("HX-History-Restore-Request") != "true"
 
 
-def _back_to_review(concept: str | None, card: str | None = None) -> Response:
-    query = urlencode({key: value for key, value in (("concept", concept), ("card", card)) if value})
+def back_to_review(scope: Scope, card: str | None = None) -> Response:
+    query = urlencode({**scope.params(), **({"card": card} if card else {})})
     return RedirectResponse("/review" + (f"?{query}" if query else ""), status_code=303)
 
 
@@ -88,27 +103,31 @@ def _graded_notice(result: GradeResult, lang: str) -> str:
 
 @router.get("/review", name="review")
 def review_page(request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
-                concept: str | None = None, card: str | None = None) -> Response:
-    """The review session: the next card, Space shows the answer, 1–4 grade, U undoes."""
-    screen = _screen(session, viewer, settings, concept, prefer=card)
-    return _page(request, viewer, settings, screen, fragment=_fragment_wanted(request))
+                concept: str | None = None, topic: str | None = None, bank: str | None = None,
+                card: str | None = None) -> Response:
+    """The review session (all cards, or one concept, topic or bank): Space shows the answer, 1–4 grade, U undoes,
+    S suspends, B buries until tomorrow, F cycles the flag."""
+    screen = screen_for(session, viewer, settings, scope_of(concept, topic, bank), prefer=card)
+    return review_page_response(request, viewer, settings, screen, fragment=_fragment_wanted(request))
 
 
 @router.post("/review/undo", name="review_undo")
 def review_undo(request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
-                concept: Annotated[str, Form()] = "") -> Response:
+                concept: Annotated[str, Form()] = "", topic: Annotated[str, Form()] = "",
+                bank: Annotated[str, Form()] = "") -> Response:
     """Take back the latest grade and show that card again."""
+    scope = scope_of(concept, topic, bank)
     try:
         undone = undo_last(session=session, user_id=viewer.user_id)
     except ReviewError as error:
-        return _review_error(request, session, viewer, settings, concept, error)
+        return review_error(request, session, viewer, settings, scope, error)
     if not is_htmx(request):
-        return _back_to_review(concept, undone.question_id)
-    screen = _screen(session, viewer, settings, concept, prefer=undone.question_id)
+        return back_to_review(scope, undone.question_id)
+    screen = screen_for(session, viewer, settings, scope, prefer=undone.question_id)
     title = screen.item.question.title if screen.item else undone.question_id
     notice = translate("review.undone", viewer.lang, title=title,
                        rating=translate(RATING_KEYS[undone.rating], viewer.lang))
-    return _page(request, viewer, settings, screen, fragment=True, notice=notice)
+    return review_page_response(request, viewer, settings, screen, fragment=True, notice=notice)
 
 
 @router.post("/review/{question_id}", name="review_grade")
@@ -116,29 +135,31 @@ def review_grade(
     request: Request, question_id: str, session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
     rating: Annotated[int, Form(ge=1, le=4)], reps: Annotated[int, Form(ge=0)],
     duration_ms: Annotated[str, Form()] = "", shown_at: Annotated[str, Form()] = "",
-    concept: Annotated[str, Form()] = "",
+    concept: Annotated[str, Form()] = "", topic: Annotated[str, Form()] = "", bank: Annotated[str, Form()] = "",
 ) -> Response:
     """Grade the shown card (the form's version) and show the next one."""
+    scope = scope_of(concept, topic, bank)
     try:
         result = grade(session=session, user_id=viewer.user_id, question_id=question_id, rating=rating,
                        expected_reps=reps, duration_ms=_duration(duration_ms, shown_at),
                        desired_retention=viewer.desired_retention)
     except ReviewError as error:
-        return _review_error(request, session, viewer, settings, concept, error)
+        return review_error(request, session, viewer, settings, scope, error)
     if not is_htmx(request):
-        return _back_to_review(concept)
-    screen = _screen(session, viewer, settings, concept)
-    return _page(request, viewer, settings, screen, fragment=True, notice=_graded_notice(result, viewer.lang))
+        return back_to_review(scope)
+    screen = screen_for(session, viewer, settings, scope)
+    return review_page_response(request, viewer, settings, screen, fragment=True,
+                                notice=_graded_notice(result, viewer.lang))
 
 
-def _review_error(request: Request, session: SessionDep, viewer: Viewer, settings: Settings, concept: str,
-                  error: ReviewError) -> Response:
+def review_error(request: Request, session: SessionDep, viewer: Viewer, settings: Settings, scope: Scope,
+                 error: ReviewError) -> Response:
     """The session as it now stands, with the reason; HTMX gets 200 because it swaps only successful responses."""
     session.rollback()
-    screen = _screen(session, viewer, settings, concept)
+    screen = screen_for(session, viewer, settings, scope)
     htmx = is_htmx(request)
-    return _page(request, viewer, settings, screen, fragment=htmx, notice=error.message(viewer.lang), error=True,
-                 status_code=200 if htmx else error.status)
+    return review_page_response(request, viewer, settings, screen, fragment=htmx, notice=error.message(viewer.lang),
+                                error=True, status_code=200 if htmx else error.status)
 
 
 def _error_json(error: ReviewError, lang: str) -> JSONResponse:
@@ -153,10 +174,10 @@ def _result_json(result: GradeResult) -> dict[str, Any]:
 
 
 @router.get("/api/review/next", name="api_review_next")
-def api_review_next(session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
-                    concept: str | None = None) -> dict[str, Any]:
+def api_review_next(session: SessionDep, viewer: ViewerDep, settings: SettingsDep, concept: str | None = None,
+                    topic: str | None = None, bank: str | None = None) -> dict[str, Any]:
     """The next card with interval previews and the day's counts; always 200, `card` is null when done."""
-    return screen_json(_screen(session, viewer, settings, concept))
+    return screen_json(screen_for(session, viewer, settings, scope_of(concept, topic, bank)))
 
 
 @router.post("/api/review/undo", name="api_review_undo")

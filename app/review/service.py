@@ -23,10 +23,10 @@ from app.review.errors import GradeConflict, NothingToUndo, QuestionRetired, Rev
 from app.review.queue import QueueCounts, queue_counts
 
 __all__ = ["GradeConflict", "GradeResult", "NothingToUndo", "QuestionRetired", "QueueCounts", "ReviewError",
-           "StaleCard", "UndoResult", "UnknownQuestion", "card_state", "grade", "idempotency_key", "queue_counts",
-           "record_practice", "undo_last"]
+           "StaleCard", "UndoResult", "UnknownQuestion", "card_state", "grade", "idempotency_key", "log_practice",
+           "queue_counts", "record_practice", "undo_last"]
 
-ORIGINS = ("review", "quiz", "mock")
+ORIGINS = ("review", "quiz", "mock", "final")  # final: the final review before the interview (app/plan/final.py)
 
 
 @dataclass(frozen=True)
@@ -176,14 +176,31 @@ def record_practice(*, session: Session, user_id: int, question_id: str, correct
         return grade(session=session, user_id=user_id, question_id=question_id, rating=1 if not correct else 3,
                      duration_ms=duration_ms, origin=origin, desired_retention=desired_retention, now=now)
     assert due is not None
+    log_id = log_practice(session=session, user_id=user_id, question_id=question_id, rating=3, origin=origin,
+                          duration_ms=duration_ms, now=now)
+    return _result(question_id, 3, due, row.state, now, log_id=log_id, reps=row.reps, scheduled=False)
+
+
+def log_practice(*, session: Session, user_id: int, question_id: str, rating: int, origin: str,
+                 duration_ms: int | None = None, now: datetime | None = None) -> int:
+    """Log a grade that never moves the schedule (scheduled=False): the card, new or not, is left exactly as it is.
+
+    Quizzing ahead of a due date and the final review before an interview both practise this way.
+    """
+    if rating not in (1, 2, 3, 4):
+        raise ValueError(f"rating must be 1–4, not {rating!r}")
+    if origin not in ORIGINS:
+        raise ValueError(f"origin must be one of {ORIGINS}, not {origin!r}")
+    _question(session, question_id)
+    row = _card_row(session, user_id, question_id)
     # No idempotency key: the card's version does not move, and a practice is no grade of that version.
-    log = ReviewLog(user_id=user_id, question_id=question_id, rating=3, reviewed_at=now,
+    log = ReviewLog(user_id=user_id, question_id=question_id, rating=rating, reviewed_at=_utc(now),
                     duration_ms=_clean_duration(duration_ms), origin=origin, card_before=scheduling.snapshot(row),
                     scheduled=False, idempotency_key=None)
     session.add(log)
     session.commit()
     assert log.id is not None
-    return _result(question_id, 3, due, row.state, now, log_id=log.id, reps=row.reps, scheduled=False)
+    return log.id
 
 
 def undo_last(*, session: Session, user_id: int, origin: str = "review") -> UndoResult:

@@ -111,10 +111,28 @@ def window(text: str, terms: Sequence[str], *, width: int = 64) -> str:
     return (ELLIPSIS if start > 0 else "") + text[start:end] + (ELLIPSIS if end < len(text) else "")
 
 
+def _word_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    """Latin terms as whole words (not inside a longer word: DP, but not FSDP); other terms as they are."""
+    if not terms:
+        return None
+    alternatives = [rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])" if re.fullmatch(r"[A-Za-z0-9].*", term)
+                    else re.escape(term) for term in sorted(terms, key=len, reverse=True)]
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
 def best_window(columns: Sequence[str], terms: Sequence[str], *, width: int = 64) -> str:
-    """A window of the first column that contains a term, else of the first non-empty column."""
-    pattern = _term_pattern(terms)
-    for column in columns:
-        if column and pattern is not None and pattern.search(column):
-            return window(column, terms, width=width)
+    """A window around the first whole-word match of a term (DP standing alone), else around the first match of
+    any kind, else the start of the first non-empty column."""
+    for pattern in (_word_pattern(terms), _term_pattern(terms)):
+        for column in columns:
+            found = pattern.search(column) if column and pattern is not None else None
+            if found is not None:
+                return _window_at(column, found.start(), width)
     return window(next((column for column in columns if column), ""), terms, width=width)
+
+
+def _window_at(text: str, at: int, width: int) -> str:
+    start = max(0, at - width // 4)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    return (ELLIPSIS if start > 0 else "") + text[start:end] + (ELLIPSIS if end < len(text) else "")

@@ -100,22 +100,32 @@ def search(*, session: Session, query: str, filters: SearchFilters = NO_FILTERS,
                       took_ms=took_ms)
 
 
-# How much a Latin term standing as a word of its own in the title (or prompt) lifts a hit: more than bm25's
-# spread, so `LoRA` finds the LoRA questions before those that only say QLoRA (trigrams match inside words).
-TITLE_WORD_BONUS, PROMPT_WORD_BONUS = 20.0, 8.0
+# How much a Latin term standing as a word of its own lifts a hit. Anywhere in the question (its aliases included):
+# more than any substring score, so an exact term match always comes first — `DP` finds the data-parallel
+# questions before those that only say FSDP or GDPR (trigrams and LIKE match inside words). In the title (or
+# prompt) a little more again, so `LoRA` finds the LoRA questions first, then those that mention it.
+EXACT_WORD_BONUS = 100.0
+WORD_BONUS = {"title": 20.0, "prompt": 8.0, "extra": 6.0, "answer": 3.0}  # extra: key points, concepts, aliases
+# A Latin term inside a longer word (DP in FSDP) still matches, but counts for a tenth of a whole word.
+INSIDE_WORD_SCALE = 0.1
+LATIN_TERM = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+#-]*")
 _GLOB_SPECIAL = re.compile(r"([*?\[\]])")
 
 
 def whole_word_bonus(terms: Sequence[str]) -> ColumnElement[Any]:
-    """A ranking bonus for each Latin term found as a whole word (not inside a longer word) in the title/prompt."""
+    """A ranking bonus for each Latin term found as a whole word (not inside a longer word): anywhere, and more in
+    the title and prompt."""
     bonus: ColumnElement[Any] = literal_column("0.0")
     for term in terms:
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+#-]*", term):
+        if not LATIN_TERM.fullmatch(term):
             continue  # Chinese has no word boundaries to speak of
         pattern = "*[^a-z0-9]" + _GLOB_SPECIAL.sub(r"[\1]", term.casefold()) + "[^a-z0-9]*"
-        for column, weight in (("title", TITLE_WORD_BONUS), ("prompt", PROMPT_WORD_BONUS)):
-            padded = literal_column("' '").concat(func.lower(search_table.c[column])).concat(literal_column("' '"))
-            bonus = bonus + func.iif(padded.op("GLOB")(pattern), weight, 0.0)
+        found = {column: (literal_column("' '").concat(func.lower(search_table.c[column]))
+                          .concat(literal_column("' '")).op("GLOB")(pattern))
+                 for column in ("title", "prompt", "answer", "extra")}
+        bonus = bonus + func.iif(or_(*found.values()), EXACT_WORD_BONUS, 0.0)
+        for column, weight in WORD_BONUS.items():
+            bonus = bonus + func.iif(found[column], weight, 0.0)
     return bonus
 
 
@@ -130,6 +140,8 @@ def _index_search(*, session: Session, terms: Sequence[str], filters: SearchFilt
     long, short = indexed_terms(terms), short_terms(terms)
     likes = [{name: search_table.c[name].icontains(term, autoescape=True) for name in WEIGHTS} for term in short]
     conditions = [*filter_conditions(filters), *(or_(*columns.values()) for columns in likes)]
+    latin = [columns for term, columns in zip(short, likes, strict=True) if LATIN_TERM.fullmatch(term)]
+    other = [columns for term, columns in zip(short, likes, strict=True) if not LATIN_TERM.fullmatch(term)]
     if long:
         conditions.append(index.op("MATCH")(fts_query(long)))
         rank: ColumnElement[Any] = func.bm25(index, *BM25_WEIGHTS) - whole_word_bonus(terms)  # lower is better
@@ -137,7 +149,7 @@ def _index_search(*, session: Session, terms: Sequence[str], filters: SearchFilt
                             *(func.snippet(index, number, MARK_START, MARK_END, ELLIPSIS, SNIPPET_TOKENS).label(name)
                               for number, name in ((2, "prompt"), (3, "answer"), (4, "extra")))]
     else:  # snippet() and bm25() exist only in a MATCH query
-        rank = -weighted(likes)
+        rank = -weighted(other) - INSIDE_WORD_SCALE * weighted(latin) - whole_word_bonus(terms)
         shown = [search_table.c.title.label("title_marked"), search_table.c.prompt, search_table.c.answer,
                  search_table.c.extra]
     source = search_table.join(Question, col(Question.id) == search_table.c.question_id)
@@ -152,8 +164,10 @@ def _index_search(*, session: Session, terms: Sequence[str], filters: SearchFilt
     ).all()
     hits = []
     for row in rows:
-        # A prompt that merely repeats the title says nothing new: prefer the answer's passage then.
-        passages = [text for text in ([] if row.prompt_is_title else [row.prompt]) + [row.answer, row.extra] if text]
+        # A prompt that merely repeats the title says nothing new: prefer the answer's passage then. The extra column
+        # (key points, concept names and aliases) ranks but is never shown: a match only there shows the answer.
+        passages = [text for text in ([] if row.prompt_is_title else [row.prompt]) + [row.answer] if text]
+        passages = passages or [text for text in (row.extra,) if text]
         if long:
             marked = next((text for text in passages if MARK_START in text), passages[0] if passages else "")
         else:

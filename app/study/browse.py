@@ -78,7 +78,8 @@ def _topic_order(session: Session) -> dict[str, int]:
 
 
 def topic_summaries(*, session: Session) -> list[TopicSummary]:
-    """Every topic that has active questions or concepts, with its concepts and skills and their counts."""
+    """Every topic that has active questions, with its concepts and skills and their counts; a concept without
+    questions is not listed (there is nothing behind it to study yet)."""
     questions: dict[str, int] = dict(session.exec(  # type: ignore[arg-type]
         select(Question.topic, func.count()).where(_active(), col(Question.topic).is_not(None))
         .group_by(col(Question.topic))
@@ -91,7 +92,8 @@ def topic_summaries(*, session: Session) -> list[TopicSummary]:
         .group_by(col(Concept.id)).order_by(col(Concept.position))
     ).all()
     for concept, count in concept_rows:
-        concepts[concept.topic].append(ConceptCount(concept.id, concept.name_zh, concept.name_en, count))
+        if count:
+            concepts[concept.topic].append(ConceptCount(concept.id, concept.name_zh, concept.name_en, count))
     skills: dict[str, list[SkillCount]] = defaultdict(list)
     skill_rows = session.exec(
         select(Question.topic, Question.skill, func.count()).where(_active(), col(Question.skill).is_not(None))
@@ -101,7 +103,7 @@ def topic_summaries(*, session: Session) -> list[TopicSummary]:
         if topic is not None and skill is not None:
             skills[topic].append(SkillCount(skill, count))
     order = _topic_order(session)
-    topics = sorted({*questions, *concepts}, key=lambda name: (order.get(name, math.inf), name))
+    topics = sorted(questions, key=lambda name: (order.get(name, math.inf), name))
     return [TopicSummary(topic, questions.get(topic, 0), concepts[topic], skills[topic]) for topic in topics]
 
 

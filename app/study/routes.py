@@ -7,13 +7,15 @@ from datetime import tzinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.responses import RedirectResponse, Response
 
 from app.clock import learner_zone
 from app.content.service import bank_summaries
 from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
 from app.messages import translate
+from app.review.controls import controls
+from app.review.states import study_states
 from app.settings import Settings
 from app.study import schemas
 from app.study.browse import DIFFICULTY_BANDS, KINDS, UNRATED, QuestionFilters, topic_questions, topic_summaries
@@ -29,8 +31,10 @@ from app.study.service import (
     set_bookmark,
 )
 from app.study.solutions import reference_solution, solution_json
+from app.study.source_routes import router as source_router
 from app.study.stats import Dashboard, dashboard
 from app.templating import is_htmx, render
+from app.validation import RequestBody
 
 router = APIRouter()
 
@@ -51,7 +55,7 @@ def _not_found(viewer: Viewer, key: str, **values: Any) -> HTTPException:
 def _dashboard(session: SessionDep, viewer: Viewer, settings: Settings) -> Dashboard:
     topics = [summary.topic for summary in topic_summaries(session=session)]
     return dashboard(session=session, user_id=viewer.user_id, daily_new_limit=viewer.daily_new_limit,
-                     zone=_zone(settings), topics=topics)
+                     zone=_zone(settings), topics=topics, daily_review_limit=viewer.daily_review_limit)
 
 
 @router.get("/", name="dashboard")
@@ -99,9 +103,11 @@ def topic_page(request: Request, session: SessionDep, viewer: ViewerDep, topic: 
     if summary is None:
         raise _not_found(viewer, "study.topic.not_found", topic=topic)
     filters = _topic_filters(kind, difficulty, skill, page)
+    questions = topic_questions(session=session, topic=topic, filters=filters)
     context = {"topic": summary, "filters": filters, "active": "browse", "kinds": KINDS,
-               "difficulties": [*DIFFICULTY_BANDS, UNRATED],
-               "page": topic_questions(session=session, topic=topic, filters=filters)}
+               "difficulties": [*DIFFICULTY_BANDS, UNRATED], "page": questions,
+               "states": study_states(session=session, user_id=viewer.user_id,
+                                      question_ids=[item.id for item in questions.items])}
     if _fragment_wanted(request):
         return render(request, viewer, "study/_question_list.html", context)
     return render(request, viewer, "study/topic.html", context)
@@ -152,7 +158,8 @@ def question_page(request: Request, session: SessionDep, viewer: ViewerDep, sett
     """A question with its answer (collapsed unless ?reveal=1), corrections, sources, card, note and bookmark."""
     detail = _question(session, viewer, question_id)
     context = {"detail": detail, "reveal": reveal not in (None, "", "0"), "zone": _zone(settings), "active": "browse",
-               "solution": reference_solution(detail.question.id)}
+               "solution": reference_solution(detail.question.id),
+               "controls": controls(session=session, user_id=viewer.user_id, question_id=detail.question.id)}
     return render(request, viewer, "study/question.html", context)
 
 
@@ -160,7 +167,9 @@ def question_page(request: Request, session: SessionDep, viewer: ViewerDep, sett
 def api_question(session: SessionDep, viewer: ViewerDep, question_id: str) -> dict[str, Any]:
     """A question with everything about it, including the learner's card state, note and bookmark (JSON)."""
     detail = _question(session, viewer, question_id)
-    return schemas.question_json(detail) | {"solution": solution_json(reference_solution(detail.question.id))}
+    mine = controls(session=session, user_id=viewer.user_id, question_id=detail.question.id)
+    return schemas.question_json(detail) | {"solution": solution_json(reference_solution(detail.question.id)),
+                                            "controls": mine.json()}
 
 
 @router.post("/questions/{question_id}/note", name="question_note")
@@ -177,7 +186,7 @@ def question_note(request: Request, session: SessionDep, viewer: ViewerDep, sett
     return render(request, viewer, "study/_note.html", context)
 
 
-class NoteIn(BaseModel):
+class NoteIn(RequestBody):
     body: str = Field(default="", max_length=NOTE_MAX_CHARS)
 
 
@@ -240,7 +249,8 @@ def concept_page(request: Request, session: SessionDep, viewer: ViewerDep, conce
     detail = concept_detail(session=session, concept_id=concept_id)
     if detail is None:
         raise _not_found(viewer, "study.concept.not_found", id=concept_id)
-    return render(request, viewer, "study/concept.html", {"detail": detail, "active": "browse"})
+    states = study_states(session=session, user_id=viewer.user_id, question_ids=[q.id for q in detail.questions])
+    return render(request, viewer, "study/concept.html", {"detail": detail, "active": "browse", "states": states})
 
 
 @router.get("/api/concepts/{concept_id}", name="api_concept")
@@ -250,3 +260,6 @@ def api_concept(session: SessionDep, viewer: ViewerDep, concept_id: str) -> dict
     if detail is None:
         raise _not_found(viewer, "study.concept.not_found", id=concept_id)
     return schemas.concept_json(detail)
+
+
+router.include_router(source_router)  # the original documents: /sources, /sources/{document}, /api/sources/{document}

@@ -80,6 +80,8 @@ def dashboard_json(board: Dashboard) -> dict[str, Any]:
     return {
         "today": board.today, "due_now": board.due_now, "new_available": board.new_available,
         "reviewed_today": board.reviewed_today, "streak_days": board.streak_days,
+        "learning_due": board.learning_due, "learning_later": board.learning_later, "review_due": board.review_due,
+        "backlog": board.backlog, "new_today": board.new_today, "new_elsewhere_today": board.new_elsewhere_today,
         "retention": {"rate": retention.rate, "recalled": retention.recalled, "total": retention.total,
                       "window_days": retention.window_days},
         "mastery": [{"topic": row.topic, "total": row.total, "mastered": row.mastered, "learning": row.learning,

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import day_bounds, local_day, utcnow
 from app.models import Question, ReviewCard, ReviewLog
+from app.review.queue import DEFAULT_REVIEW_LIMIT
 from app.review.service import queue_counts  # the review queue owns what "due" and "new" mean
 
 # A question counts as mastered once FSRS expects it to be remembered for three weeks or more.
@@ -157,14 +158,21 @@ class Dashboard:
     retention: Retention
     mastery: list[TopicMastery]  # in the order of `topics`
     heatmap: list[HeatmapDay]
+    learning_due: int = 0  # cards in (re)learning steps due now
+    learning_later: int = 0  # … and later today
+    review_due: int = 0  # cards in review state due now, within today's review cap
+    backlog: int = 0  # due review cards over the cap, waiting for the next days
+    new_today: int = 0  # new questions started from the review page today (what the daily limit counts)
+    new_elsewhere_today: int = 0  # new questions a quiz or mock interview started today (not counted)
 
 
 def dashboard(*, session: Session, user_id: int, daily_new_limit: int, zone: tzinfo, topics: list[str],
-              now: datetime | None = None) -> Dashboard:
+              now: datetime | None = None, daily_review_limit: int = DEFAULT_REVIEW_LIMIT) -> Dashboard:
     """The learner's day at a glance; `topics` orders the mastery bars (topics without questions are left out)."""
     now = now or utcnow()
     today = local_day(now, zone)
-    queue = queue_counts(session=session, user_id=user_id, daily_new_limit=daily_new_limit, zone=zone, now=now)
+    queue = queue_counts(session=session, user_id=user_id, daily_new_limit=daily_new_limit, zone=zone, now=now,
+                         daily_review_limit=daily_review_limit)
     counts = reviews_by_day(session=session, user_id=user_id, zone=zone)
     by_topic = mastery_by_topic(session=session, user_id=user_id)
     ordered = [by_topic[topic] for topic in topics if topic in by_topic]
@@ -173,5 +181,7 @@ def dashboard(*, session: Session, user_id: int, daily_new_limit: int, zone: tzi
         today=today, due_now=queue.due_now, new_available=queue.new_available, reviewed_today=queue.reviewed_today,
         streak_days=streak_days(counts, today=today),
         retention=retention(session=session, user_id=user_id, zone=zone, now=now),
-        mastery=ordered, heatmap=heatmap(counts, today=today),
+        mastery=ordered, heatmap=heatmap(counts, today=today), learning_due=queue.learning_due,
+        learning_later=queue.learning_later, review_due=queue.review_due, backlog=queue.backlog,
+        new_today=queue.new_today, new_elsewhere_today=queue.new_elsewhere_today,
     )

@@ -1,4 +1,30 @@
-// Page-wide behaviour: math rendering (KaTeX, also after HTMX swaps) and the theme toggle.
+// Page-wide behaviour: math rendering (KaTeX, also after HTMX swaps), the theme toggle and the CSRF token that
+// every state-changing request carries (forms have it as a field, HTMX sends it from <body hx-headers>).
+
+// This visitor's CSRF token, as the page was rendered with it (<meta name="csrf-token">).
+export function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.content || "";
+}
+
+// Headers for a fetch() that changes something: the token, plus whatever the caller adds.
+export function csrfHeaders(extra = {}) {
+  return { "X-CSRFToken": csrfToken(), ...extra };
+}
+
+// A POST form rendered without its hidden token field gets one, first in the form (a multipart body is read only
+// up to it), so it still submits when JavaScript runs; the templates' own forms carry it already.
+function tokenForms(root = document) {
+  const token = csrfToken();
+  if (!token) return;
+  for (const form of root.querySelectorAll('form[method="post" i]')) {
+    if (form.querySelector('input[name="csrftoken"]')) continue;
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "csrftoken";
+    field.value = token;
+    form.prepend(field);
+  }
+}
 
 // app/render.py has already found the formulas and written them as \( \) and \[ \]; scanning for $ here
 // as well would turn prices ("$5 and $10") that the server rightly left alone into formulas.
@@ -28,11 +54,24 @@ async function toggleTheme() {
   const next = currentTheme() === "dark" ? "light" : "dark";
   document.documentElement.dataset.theme = next;
   const body = new URLSearchParams({ theme: next });
-  await fetch("/settings/theme", { method: "POST", body, headers: { "HX-Request": "true" } });
+  await fetch("/settings/theme", { method: "POST", body, headers: csrfHeaders({ "HX-Request": "true" }) });
+}
+
+// Bars and meters carry their share as data-pct (a style attribute would break the Content-Security-Policy).
+function applyShares(root = document) {
+  for (const element of root.querySelectorAll("[data-pct]")) {
+    element.style.setProperty("--pct", `${Number(element.dataset.pct) || 0}%`);
+  }
 }
 
 window.addEventListener("load", () => renderMath());
-document.addEventListener("htmx:afterSwap", (event) => renderMath(event.target));
+document.addEventListener("htmx:afterSwap", (event) => {
+  renderMath(event.target);
+  tokenForms(); // the whole page: an outerHTML swap leaves event.target detached
+  applyShares();
+});
+tokenForms();
+applyShares();
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-theme-toggle]")) toggleTheme();
 });

@@ -1,10 +1,14 @@
 // The timed round: one question at a time, the round's and the question's countdown, and autosave to the server.
-// Everything is keyed by this page's round id and the question's position (never a cookie or localStorage), so two
-// rounds in two tabs never mix. The server keeps the deadline; the countdown here only shows it. Saves run one at a
+// Everything is keyed by this page's round id and the question's position, so two rounds in two tabs never mix. The server keeps the deadline; the countdown here only shows it. Saves run one at a
 // time, in order, each carrying the latest text and the milliseconds spent on the question since its last save.
 // Saves can still reach the server out of order (the keepalive save on leaving overtakes one in flight; two tabs of
 // one round interleave), so each edit goes out whole and numbered above the last (`revision`, continued from the
 // stored one on load): the server keeps only a newer one, and answers an older one with what it holds (`stale`).
+// Every edit is also kept in localStorage, numbered with the revision it will be sent as, until the server has
+// acknowledged it: a page loaded before the save sent on leaving arrived (a quick reload) finds there text newer than
+// the server's, shows it, and sends it again, so nothing typed is lost to a reload, a closed tab or a crash.
+
+import { csrfHeaders } from "./app.js";
 
 const DEBOUNCE_MS = 800; // a pause in typing this long saves
 const MAX_WAIT_MS = 1500; // typing without a pause still saves this often: the server is never ~2 s behind
@@ -47,6 +51,24 @@ function startRound(root) {
   let finishing = false;
 
   const serverNow = () => Date.now() + offset;
+  const keyOf = (position) => `preplab:mock:${root.dataset.interviewId}:${position}`;
+
+  // localStorage may be full or switched off; the server copy still works without it.
+  function keep(position) {
+    try {
+      const entry = { ...onPage(position), revision: states.get(position).revision + 1 };
+      localStorage.setItem(keyOf(position), JSON.stringify(entry));
+    } catch { /* nothing kept */ }
+  }
+  function forget(position) {
+    try { localStorage.removeItem(keyOf(position)); } catch { /* nothing kept */ }
+  }
+  function kept(position) {
+    try { return JSON.parse(localStorage.getItem(keyOf(position)) || "null"); } catch { return null; }
+  }
+  function forgetAll() {
+    for (const position of forms.keys()) forget(position);
+  }
   const form = (position) => forms.get(position);
   const dot = (position) => root.querySelector(`[data-goto="${position}"]`);
 
@@ -145,6 +167,7 @@ function startRound(root) {
     const state = states.get(position);
     state.revision = Math.max(state.revision, data.revision);
     if (data.stale) reconcile(position, data, edits);
+    if (!state.dirty && !state.flagDirty) forget(position); // the server holds everything this page shows
     const element = form(position);
     element.dataset.timeSpent = data.time_spent_ms;
     element.dataset.savedAt = data.saved_at;
@@ -165,7 +188,7 @@ function startRound(root) {
     try {
       response = await fetch(`${api}/answers/${position}`, {
         method: "PUT", keepalive, body: JSON.stringify(body),
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: csrfHeaders({ "Content-Type": "application/json", Accept: "application/json" }),
       });
     } catch {
       putBack(position, body, edits);
@@ -213,6 +236,7 @@ function startRound(root) {
   function refused(data) {
     showError(data.detail || "");
     lock();
+    forgetAll(); // the round takes no more answers: what is kept here could never be sent
     if (data.code === "time_up" || data.code === "finished") finish();
   }
 
@@ -223,7 +247,8 @@ function startRound(root) {
     await flushAll();
     lock();
     try {
-      await fetch(`${api}/finish`, { method: "POST", headers: { Accept: "application/json" } });
+      const handedIn = await fetch(`${api}/finish`, { method: "POST", headers: csrfHeaders({ Accept: "application/json" }) });
+      if (handedIn.ok || handedIn.status === 409) forgetAll();
     } finally {
       window.location.assign(root.dataset.reportUrl);
     }
@@ -259,11 +284,13 @@ function startRound(root) {
     const state = states.get(position);
     if (event.target.matches("[data-flag]")) {
       state.flagDirty = true;
+      keep(position);
       queue(position);
       return;
     }
     state.dirty = true;
     state.dirtySince ??= performance.now();
+    keep(position);
     showState("msgUnsaved");
     const wait = Math.min(DEBOUNCE_MS, MAX_WAIT_MS - (performance.now() - state.dirtySince));
     if (event.target.matches("[data-choice]") || wait <= 0 || deadline - serverNow() <= FLUSH_BEFORE_DEADLINE_MS) {
@@ -326,7 +353,30 @@ function startRound(root) {
   });
   window.addEventListener("pagehide", leaving);
 
+  // What this browser kept and the server has not got (its revision is above the stored one) is shown and sent.
+  function recover(position) {
+    const entry = kept(position);
+    const state = states.get(position);
+    if (!entry || !(entry.revision > state.revision)) {
+      forget(position);
+      return;
+    }
+    const element = form(position);
+    if (element.dataset.kind === "mcq") {
+      const chosen = String(entry.choice || "").split(",");
+      for (const input of element.querySelectorAll("[data-choice]")) input.checked = chosen.includes(input.value);
+    } else if (typeof entry.answer === "string") {
+      element.querySelector("[data-answer]").value = entry.answer;
+    }
+    element.querySelector("[data-flag]").checked = Boolean(entry.flagged);
+    state.dirty = true;
+    state.flagDirty = true;
+    state.dirtySince = performance.now();
+    queue(position);
+  }
+
   for (const button of root.querySelectorAll("[data-plain-save]")) button.hidden = true; // autosave replaces it
+  if (!closed) for (const position of forms.keys()) recover(position);
   remember(current);
   const savedAt = form(current).dataset.savedAt;
   if (savedAt) showState("saved", savedAt);

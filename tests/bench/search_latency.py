@@ -95,7 +95,7 @@ def main() -> None:
                                               rebuild_index(session)), rounds=3)
             same_rebuild = _timed_ms(lambda: rebuild_index(session), rounds=3)
             session.rollback()
-        with TestClient(create_app(settings)) as client, TestClient(bare_app.app) as bare:
+        with TestClient(create_app(settings), base_url="http://127.0.0.1") as client, TestClient(bare_app.app) as bare:
             bare_get = _over_queries(lambda _q, _f: bare.get("/constant"))
             api = _over_queries(lambda q, f: client.get("/api/search", params=_api_params(q, f)))
         engine.dispose()

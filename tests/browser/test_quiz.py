@@ -26,8 +26,9 @@ def answer(page, label: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_mcq_quiz_with_a_wrong_answer(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(live_server.url + "/quiz")
-    page.locator("input[name=kinds][value=mcq]").check()
-    page.locator("input[name=count]").fill("3")
+    page.locator("input[name=mix_mcq]").fill("3")
+    page.locator("input[name=mix_open]").fill("0")
+    page.locator("input[name=mix_code]").fill("0")
     page.get_by_test_id("quiz-start").click()
     page.wait_for_url(re.compile(r"/quiz/\d+/1$"))
 

@@ -43,7 +43,9 @@ def stored(live_server: LiveServer) -> tuple[list[ReviewLog], list[ReviewCard]]:
 
 
 def test_a_review_session_by_keyboard(page, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
-    response = page.request.put(f"{live_server.url}/api/settings", data={"daily_new_limit": 3})
+    # A JSON API call: PrepLab takes it with the page's token or, as here, its own Origin (README, Security).
+    response = page.request.put(f"{live_server.url}/api/settings", data={"daily_new_limit": 3},
+                                headers={"Origin": live_server.url})
     assert response.ok
     page.goto(f"{live_server.url}/review")
     assert counts(page) == {"due": 0, "new": 3, "reviewed": 0}

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.csrf import page_headers
 from tests.server import LiveServer, imported_database, new_server
 
 
@@ -22,7 +23,7 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def call(server: LiveServer, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(server.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **page_headers(server.url)})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())

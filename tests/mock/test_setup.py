@@ -17,7 +17,10 @@ from app.mock.report import build_report
 from app.mock.service import create_interview, finish_interview
 from app.mock.setup import MockSetup, resolve
 from app.mock.weak import concept_strengths
-from app.models import QuestionConcept, ReviewCard
+from app.models import Question, QuestionConcept, ReviewCard
+from app.quiz.selection import QuizSetup
+from app.quiz.service import answer_choice, create_quiz, quiz_item
+from app.review.service import grade
 from tests.mock.conftest import NOW
 
 
@@ -128,3 +131,31 @@ def test_coverage_marks_the_key_points_an_answer_mentions() -> None:
     assert [round(point.share, 2) for point in partial.points] == [0.6, 0.4]  # 3 of 5 terms; 2 of 5
     assert [point.likely for point in partial.points] == [True, False]  # the line is drawn at one half
     assert coverage("完全无关的回答", []).total == 0
+
+
+def test_weak_areas_count_what_was_got_wrong_from_the_first_day(session: Session, learner: int) -> None:
+    """Both cards were graded a minute ago, so FSRS recalls both at ~100%; the miss alone tells them apart. A quiz's
+    wrong MCQ counts from the quiz's own answer."""
+    tags: dict[str, set[str]] = defaultdict(set)
+    members: dict[str, list[str]] = defaultdict(list)
+    for concept_id, question_id in session.exec(select(QuestionConcept.concept_id, QuestionConcept.question_id)):
+        tags[question_id].add(concept_id)
+        members[concept_id].append(question_id)
+    single = {concept: ids[0] for concept, ids in members.items()
+              if len(tags[ids[0]]) == 1 and (question := session.get(Question, ids[0])) and question.kind == "open"}
+    missed, known = list(single)[:2]
+    grade(session=session, user_id=learner, question_id=single[missed], rating=1, now=NOW)
+    grade(session=session, user_id=learner, question_id=single[known], rating=3, now=NOW)
+    quiz = create_quiz(session=session, user_id=learner, setup=QuizSetup(kinds=["mcq"], count=1, seed=11), now=NOW)
+    assert quiz.id is not None
+    item = quiz_item(session=session, user_id=learner, quiz_id=quiz.id, position=1)
+    wrong = next(choice.label for choice in item.choices if not choice.correct)
+    answer_choice(session=session, user_id=learner, quiz_id=quiz.id, position=1, choice=wrong, now=NOW)
+
+    later = NOW + timedelta(minutes=2)
+    ranking = {s.concept_id: s for s in concept_strengths(session=session, user_id=learner, now=later)}
+    assert ranking[missed].retrievability > 0.95 and ranking[known].retrievability > 0.95
+    assert ranking[missed].miss_rate == 1.0 and ranking[known].miss_rate == 0.0
+    assert all(ranking[concept].misses >= 1 for concept in tags[item.question.id])  # the quiz's wrong MCQ
+    order = [s.concept_id for s in concept_strengths(session=session, user_id=learner, now=later)]
+    assert order.index(missed) < order.index(known)

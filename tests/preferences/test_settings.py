@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 
 def test_defaults_then_update_through_the_api(client: TestClient) -> None:
     assert client.get("/api/settings").json() == {
-        "daily_new_limit": 20, "desired_retention": 0.9, "language": "zh", "theme": "auto", "fsrs_parameters": None}
+        "daily_new_limit": 20, "desired_retention": 0.9, "language": "zh", "theme": "auto", "fsrs_parameters": None,
+        "daily_review_limit": 100, "interview_date": None, "interview_topics": []}
     changed = client.put("/api/settings", json={"daily_new_limit": 5, "desired_retention": 0.85}).json()
     assert changed["daily_new_limit"] == 5 and changed["desired_retention"] == 0.85 and changed["language"] == "zh"
 

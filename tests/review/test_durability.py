@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.db import make_engine
 from app.models import ReviewCard, ReviewLog
+from tests.csrf import page_headers
 from tests.server import LiveServer, imported_database, new_server
 
 
@@ -24,7 +25,7 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def call(server: LiveServer, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(server.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **page_headers(server.url)})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 

@@ -15,6 +15,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import CONTENT
+from tests.csrf import page_client
 from tests.server import imported_database
 
 # Questions of content/banks this suite relies on (their ids are explicit in the banks, so they are stable).
@@ -51,7 +52,7 @@ def content_session(content_engine: Engine) -> Iterator[Session]:
 @pytest.fixture(scope="module")
 def content_client(content_engine: Engine) -> Iterator[TestClient]:
     settings = Settings(database_url=content_engine.url.render_as_string(hide_password=False), content_dir=CONTENT)
-    with TestClient(create_app(settings)) as client:
+    with page_client(create_app(settings)) as client:
         yield client
 
 

@@ -71,7 +71,7 @@ def test_htmx_filter_gets_the_list_fragment_and_a_plain_request_the_page(
 ) -> None:
     url = f"/topics/{quote(DISTRIBUTED)}?kind=mcq"
     fragment = client.get(url, headers={"HX-Request": "true"})
-    assert fragment.headers["vary"] == "HX-Request"
+    assert "HX-Request" in fragment.headers["vary"].split(", ")
     assert "<html" not in fragment.text
     region = parse(fragment.text).find("div", id="question-list")
     assert [item.attrs["data-question-id"] for item in region.find_all("li", cls="question-item")] == [

@@ -64,8 +64,8 @@ def test_dashboard_page(banks: ImportReport, engine: Engine, client: TestClient)
     dated = [cell for cell in cells if "data-date" in cell.attrs]
     assert dated[-1].attrs["title"] == f"{dated[-1].attrs['data-date']}：2 次评分"
     row = page.find("li", cls="mastery-row", data_topic="分布式训练与系统架构")
-    widths = {segment.attrs["data-part"]: segment.attrs["style"] for segment in row.find_all(cls="segment")}
-    assert widths == {"mastered": "width: 20.00%", "learning": "width: 20.00%", "new": "width: 60.00%"}
+    widths = {segment.attrs["data-part"]: segment.attrs["data-pct"] for segment in row.find_all(cls="segment")}
+    assert widths == {"mastered": "20.00", "learning": "20.00", "new": "60.00"}
     assert "保持率" in page.find("details", cls="definitions").text()  # the definition is on the page
 
 

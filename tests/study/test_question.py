@@ -84,7 +84,9 @@ def test_corrections_stand_above_the_answers_they_correct(banks: ImportReport, c
     other = page.find("article", cls="alternate", data_document="003_bd4bf7e953bc6448.txt")
     assert not other.find_all("aside", cls="corrections")  # an answer without corrections gets no box
     sources = [li.text() for li in page.find("ul", cls="sources").find_all("li")]
-    assert sources == ["000_19bd2eb347514dbd.txt 第 120 行", "001_df8376fe26b6958d.txt 第 216 行"]
+    # The documents by their titles, each linked to the cited line of the original.
+    assert sources == ["大语言模型面试题及算法编程题解析 第 120 行", "大语言模型基本原理问答 第 216 行"]
+    assert page.find("ul", cls="sources").find("a").attrs["href"] == "/sources/000_19bd2eb347514dbd.txt#L120"
     assert page.find("a", href="/concepts/zero")
 
 
