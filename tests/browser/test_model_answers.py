@@ -76,9 +76,9 @@ def test_review_grades_stay_on_a_phone_screen_after_reveal(live_server: LiveServ
 
 def _open_quiz(page, url: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(url + "/quiz")
-    for kind in ("mcq", "open", "code"):
-        page.locator(f"input[name=kinds][value={kind}]").set_checked(kind == "open")
     page.locator("input[name=count]").fill("1")
+    for kind in ("mcq", "open", "code"):  # the mix: exactly one open question
+        page.locator(f"input[name=mix_{kind}]").fill("1" if kind == "open" else "0")
     page.get_by_test_id("quiz-start").click()
     page.wait_for_url(re.compile(r"/quiz/\d+/1$"))
     page.locator("#quiz-answer").fill("ZeRO 切分优化器状态、梯度和参数。")
