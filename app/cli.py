@@ -1,5 +1,6 @@
-"""The `preplab` command: serve, migrate, import, export, convert, lab, srs (spaced-repetition tools), and backup
-and restore (app/cli_data.py, with `export --progress` and `import --progress`)."""
+"""The `preplab` command: serve, migrate, import, export, convert, lab, srs (spaced-repetition tools), plan (the
+memory planner, app/planner/cli.py), and backup and restore (app/cli_data.py, with `export --progress` and
+`import --progress`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from app.cli_data import add_commands as add_data_commands
 from app.cli_data import export_progress, import_progress
 from app.content.bank import ContentError
+from app.planner.cli import add_command as add_plan_command
 from app.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -78,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     optimize.add_argument("--user", help="learner name (default: PREPLAB_DEFAULT_USER)")
     optimize.set_defaults(handler=_srs_optimize)
     add_data_commands(commands, _engine)
+    add_plan_command(commands)
     return parser
 
 
@@ -183,17 +186,18 @@ def _print_plan(plan: DryRunPlan, *, convert: bool) -> int:
 def _lab_import(args: argparse.Namespace, settings: Settings) -> int:
     from sqlmodel import Session
 
-    from app.jsonsafe import loads_bounded
     from app.labs.service import LabResultError, import_result
 
     with Session(_engine(settings)) as session:
         for path in args.files:
             try:
-                raw = path.read_bytes()
-                loads_bounded(raw)  # a file nested thousands deep is an error message here, not a RecursionError
-                run = import_result(session, text=raw, source=path.name)
-            except (LabResultError, OSError, ValueError) as error:
-                print(f"错误 / error: {path.name}: {error}", file=sys.stderr)  # noqa: T201
+                # parse_result: bounded JSON (no NaN, no RecursionError), the size limits, a registered lab id
+                run = import_result(session, text=path.read_bytes(), source=str(path))
+            except LabResultError as error:  # the message names the file and the field
+                print(f"错误 / error: {error}", file=sys.stderr)  # noqa: T201
+                return 2
+            except OSError as error:
+                print(f"错误 / error: {path}: {error.strerror or error}", file=sys.stderr)  # noqa: T201
                 return 2
             print(f"{path.name}: 已导入为运行 #{run.id}（{run.lab}，{run.device}）/ imported as run #{run.id}")  # noqa: T201
     return 0

@@ -17,10 +17,22 @@ from sqlmodel import Session, create_engine
 from app.backup import BackupPolicy, automatic_backup, database_file
 from app.settings import PROJECT_ROOT
 
+# Connections beyond the route threads': the lab runner's progress writer, a scheduled backup, start-up work.
+POOL_SPARE = 4
 
-def make_engine(database_url: str, *, echo: bool = False, synchronous: str = "FULL") -> Engine:
+
+def pool_size_for(worker_threads: int) -> tuple[int, int]:
+    """(pool_size, max_overflow) for `worker_threads` route threads: each thread holds at most one connection at a
+    time and no request holds one while it waits for a thread (app/deps.py), so threads + spare never run out; the
+    overflow covers the moment between a route's end and its session's close on the event loop."""
+    return worker_threads + POOL_SPARE, worker_threads
+
+
+def make_engine(database_url: str, *, echo: bool = False, synchronous: str = "FULL",
+                worker_threads: int | None = None) -> Engine:
     """The one engine factory. `synchronous` is SQLite's: FULL (the default) syncs the WAL at every commit, so a
-    grade, an autosave or a note that was acknowledged survives a power cut, not only a crash of PrepLab."""
+    grade, an autosave or a note that was acknowledged survives a power cut, not only a crash of PrepLab.
+    `worker_threads`: the server's route threads, which size the connection pool (pool_size_for)."""
     if synchronous not in ("FULL", "NORMAL"):
         raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
     connect_args: dict[str, Any] = {}
@@ -31,6 +43,8 @@ def make_engine(database_url: str, *, echo: bool = False, synchronous: str = "FU
     if database_url in ("sqlite://", "sqlite:///:memory:"):
         # An in-memory database lives in its connection: every session must share that one.
         extra["poolclass"] = StaticPool
+    elif worker_threads is not None:
+        extra["pool_size"], extra["max_overflow"] = pool_size_for(worker_threads)
     engine = create_engine(database_url, echo=echo, connect_args=connect_args, **extra)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", lambda connection, record: _sqlite_pragmas(connection, synchronous))

@@ -3,66 +3,79 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
-from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.backup import policy as backup_policy
 from app.backup_schedule import backup_on_schedule
 from app.content.bank import ContentError
 from app.db import make_engine, session_scope, upgrade_database
-from app.deps import Viewer
+from app.deps import Viewer, read_viewer
 from app.docs_pages import router as docs_router
+from app.labs.catalog import probe_in_background
 from app.labs.routes import router as labs_router
+from app.labs.runner import stop_all as stop_lab_runs
 from app.labs.service import on_startup as labs_on_startup
 from app.limits import BodyLimits, size_text
 from app.messages import translate
 from app.mock.routes import router as mock_router
-from app.models import UserSettings
 from app.plan.routes import router as plan_router
+from app.planner.routes import router as planner_router
 from app.preferences.routes import router as preferences_router
+from app.preferences.service import preferences
 from app.quiz.routes import router as quiz_router
 from app.review.card_routes import router as card_router
 from app.review.routes import router as review_router
 from app.search.routes import router as search_router
 from app.security import CsrfGuard, SiteGuard, csrf_secret
 from app.settings import PROJECT_ROOT, Settings, get_settings
+from app.static_files import STATIC_MOUNT, CachedStaticFiles
 from app.study.routes import router as study_router
-from app.templating import render
+from app.templating import render, warm_templates
 from app.users import ensure_local_user
 from app.validation import MAX_SQL_INT, validation_messages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url, echo=settings.echo_sql, synchronous=settings.sqlite_synchronous)
+    engine = make_engine(settings.database_url, echo=settings.echo_sql, synchronous=settings.sqlite_synchronous,
+                         worker_threads=settings.worker_threads)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Route threads and the connection pool are sized together (app/db.py pool_size_for).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        probe_in_background()  # torch and the GPU, asked once off the request path; only the run form waits
+        warm_templates()
         backups = backup_policy(settings)
         upgrade_database(engine, backups=backups)
         with session_scope(engine) as session:
             app.state.local_user_id = ensure_local_user(session=session, name=settings.default_user).id
+            # Made now, not by the first page that asks: two first pages at once would both insert it.
+            preferences(session=session, user_id=app.state.local_user_id)
             labs_on_startup(session)
         scheduled = asyncio.create_task(backup_on_schedule(settings)) if backups else None
         yield
         if scheduled is not None:
             scheduled.cancel()
+        await anyio.to_thread.run_sync(stop_lab_runs, engine)  # their process groups, before the engine goes
         engine.dispose()
 
     # /docs and /redoc are PrepLab's own pages (app/docs_pages.py): vendored Swagger UI and ReDoc, no CDN.
     app = FastAPI(title="PrepLab", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = engine
-    app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
+    app.mount(STATIC_MOUNT, CachedStaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
     for router in (docs_router, study_router, review_router, card_router, plan_router, quiz_router, mock_router,
-                   search_router, preferences_router, labs_router):
+                   search_router, preferences_router, labs_router, planner_router):
         app.include_router(router)
     _install_error_handlers(app)
     # Outermost last: the Host and Origin checks, then the body limit, then the CSRF token (which may read a form).
@@ -70,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CsrfGuard, secret=lambda: secret)
     app.add_middleware(BodyLimits, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SiteGuard, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)  # level 9 costs a third more, saves <1%
     return app
 
 
@@ -78,17 +92,20 @@ def _wants_json(request: Request) -> bool:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    # Error pages read the learner's language from the database: in a worker thread, never on the event loop.
     @app.exception_handler(ContentError)
     async def content_error(request: Request, error: ContentError) -> Response:
-        return _error_response(request, 422, str(error))
+        return await _error_response(request, 422, str(error))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 413:  # a body that passed its limit while the route read it
             limit = request.scope.get("starlette.max_body_size") or request.app.state.settings.max_body_bytes
-            message = translate("security.too_large", _lang(request), limit=size_text(int(limit)))
-            return _error_response(request, 413, message)
-        return _error_response(request, error.status_code, str(error.detail))
+            return await _error_response(request, 413, lambda lang: translate("security.too_large", lang,
+                                                                              limit=size_text(int(limit))))
+        if error.status_code == 404 and error.detail == "Not Found" and not _wants_json(request):  # no route at all
+            return await _error_response(request, 404, lambda lang: translate("error.no_such_page", lang))
+        return await _error_response(request, error.status_code, str(error.detail))
 
     @app.exception_handler(OverflowError)
     async def number_too_large(request: Request, _error: OverflowError) -> Response:
@@ -104,36 +121,39 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
         """Every field at fault, by name, in words; the offending value is never echoed (it may be NaN, or text
         that cannot be encoded)."""
-        problems = validation_messages(error.errors(), _lang(request))
-        if _wants_json(request):
-            return JSONResponse({"detail": problems.details, "message": problems.message,
-                                 "fields": problems.fields}, status_code=422)
-        return _error_response(request, 422, problems.message)
+        return await run_in_threadpool(_validation_response, request, error)
 
 
-def _lang(request: Request) -> str:
-    engine = request.app.state.engine
-    user_id = getattr(request.app.state, "local_user_id", None)
-    if user_id is None:
-        return "zh"
-    with Session(engine) as session:
-        prefs = session.get(UserSettings, user_id)
-    return prefs.language if prefs is not None else "zh"
-
-
-def _error_response(request: Request, status: int, message: str) -> Response:
+def _validation_response(request: Request, error: RequestValidationError) -> Response:
+    viewer = _viewer(request)
+    problems = validation_messages(error.errors(), viewer.lang)
     if _wants_json(request):
-        return JSONResponse({"detail": message}, status_code=status)
-    # The learner's language and theme, so a 404 in English mode is English.
-    viewer = Viewer(user_id=getattr(request.app.state, "local_user_id", 0) or 0, lang=_lang(request),
-                    theme=_theme(request))
-    return render(request, viewer, "error.html", {"status": status, "message": message}, status_code=status)
+        return JSONResponse({"detail": problems.details, "message": problems.message,
+                             "fields": problems.fields}, status_code=422)
+    return _error_page(request, viewer, 422, problems.message)
 
 
-def _theme(request: Request) -> str:
+def _viewer(request: Request) -> Viewer:
+    """The learner's language and theme, so a 404 in English mode is English (before start-up: the defaults)."""
     user_id = getattr(request.app.state, "local_user_id", None)
     if user_id is None:
-        return "auto"
-    with Session(request.app.state.engine) as session:
-        prefs = session.get(UserSettings, user_id)
-    return prefs.theme if prefs is not None else "auto"
+        return Viewer(user_id=0)
+    return read_viewer(request.app.state.engine, user_id)
+
+
+async def _error_response(request: Request, status: int, message: str | Callable[[str], str]) -> Response:
+    if _wants_json(request) and isinstance(message, str):
+        return JSONResponse({"detail": message}, status_code=status)
+    return await run_in_threadpool(_message_response, request, status, message)
+
+
+def _message_response(request: Request, status: int, message: str | Callable[[str], str]) -> Response:
+    viewer = _viewer(request)
+    text = message if isinstance(message, str) else message(viewer.lang)
+    if _wants_json(request):
+        return JSONResponse({"detail": text}, status_code=status)
+    return _error_page(request, viewer, status, text)
+
+
+def _error_page(request: Request, viewer: Viewer, status: int, message: str) -> Response:
+    return render(request, viewer, "error.html", {"status": status, "message": message}, status_code=status)

@@ -297,3 +297,12 @@ class LabRun(SQLModel, table=True):
     error: str = _text()
     started_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    # A reference result is never deleted (the next start would bring it back): it is hidden, for everyone on this
+    # PrepLab, since lab results belong to the installation rather than to one learner.
+    hidden: bool = False
+    # While a run started by a server is active: the child's pid (= its process group: start_new_session), the
+    # server's pid and a random token in the child's environment (PREPLAB_LAB_RUN), which tells our child from
+    # another process that has since been given the same pid. Cleared when the run ends.
+    pid: int | None = None
+    server_pid: int | None = None
+    run_token: str | None = Field(default=None, max_length=64)

@@ -21,6 +21,8 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers the tables)
 from app.jsonsafe import loads_bounded
+from app.labs.service import LabResultError, parse_result
+from labs.registry import LABS
 
 FORMAT = "preplab-progress"
 VERSION = 1
@@ -186,11 +188,23 @@ def _lab_runs(connection: Connection, runs: list[Any], report: ImportReport) -> 
     table = _table("lab_run")
     assert table is not None
     for run in runs:
-        if not isinstance(run, dict) or run.get("reference"):
+        if not isinstance(run, dict) or run.get("reference") or not _acceptable_lab_run(run):
             report.skipped["lab_runs"] += 1
             continue
-        values = _row_in(table, run, ("id",))
+        values = _row_in(table, run, ("id", "pid", "server_pid", "run_token"))  # a process of another machine
         _upsert(connection, table, values, ("lab", "started_at", "device"), report, "lab_runs", insert_only=True)
+
+
+def _acceptable_lab_run(run: Mapping[str, Any]) -> bool:
+    """A finished run of a registered lab whose result passes the checks an upload meets (app/labs/service.py)."""
+    if run.get("lab") not in LABS or run.get("status") not in FINISHED_RUNS:
+        return False
+    if run.get("result") is None:
+        return True
+    try:
+        return parse_result(json.dumps(run["result"]), source="lab_runs").lab == run["lab"]
+    except (LabResultError, TypeError, ValueError):
+        return False
 
 
 def _upsert(connection: Connection, table: Table, values: dict[str, Any], key: tuple[str, ...],

@@ -227,16 +227,33 @@ def _parser() -> MarkdownIt:
     return md
 
 
+# Rendered HTML is cached by the text itself (content-addressed: an edited question is a new key, so nothing is
+# ever stale and every worker agrees); pages render the same bank text on every request otherwise. Bounded in
+# entries, and texts past CACHED_MAX_CHARS (a long note) are rendered each time rather than kept.
+RENDER_CACHE_ENTRIES = 8192
+CACHED_MAX_CHARS = 64 * 1024
+
+
+@lru_cache(maxsize=RENDER_CACHE_ENTRIES)
+def _block_html(text: str) -> Markup:
+    return Markup(_restore_markers(_parser().render(text.translate(_STRIP_MARKERS))))
+
+
+@lru_cache(maxsize=RENDER_CACHE_ENTRIES)
+def _inline_html(text: str) -> Markup:
+    return Markup(_restore_markers(_parser().renderInline(text.translate(_STRIP_MARKERS))))
+
+
 def render_markdown(text: str | None) -> Markup:
     """Render Markdown to HTML that is safe to put in a page (callers wrap it in an element of class "markdown")."""
-    source = (text or "").translate(_STRIP_MARKERS)
-    return Markup(_restore_markers(_parser().render(source)))
+    source = text or ""
+    return _block_html(source) if len(source) <= CACHED_MAX_CHARS else _block_html.__wrapped__(source)
 
 
 def render_inline(text: str | None) -> Markup:
     """Render one line of Markdown (a title, a choice) without a paragraph around it."""
-    source = (text or "").translate(_STRIP_MARKERS)
-    return Markup(_restore_markers(_parser().renderInline(source)))
+    source = text or ""
+    return _inline_html(source) if len(source) <= CACHED_MAX_CHARS else _inline_html.__wrapped__(source)
 
 
 def pygments_css(style: str, scope: str) -> str:

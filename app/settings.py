@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     default_user: str = Field(default="local", description="Name of the single local user.")
     echo_sql: bool = False
     lab_timeout_s: float = Field(default=1800, gt=0, description="Stop an app-started lab run after this.")
+    lab_memory_limit_gib: float | None = Field(
+        default=None, gt=0, description="Refuse an app-started lab run whose estimated peak memory is over this many "
+                                        "GiB; default: the device's own memory (host RAM or the GPU's).",
+    )
     timezone: str | None = Field(
         default=None, description="IANA zone where the learner's day starts (e.g. Asia/Shanghai); default: local."
     )
@@ -42,6 +46,12 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
         default="FULL", description="SQLite's synchronous mode: FULL makes each commit survive a power cut (WAL "
                                     "synced at every commit); NORMAL survives a crash of PrepLab but not of the OS.",
+    )
+    worker_threads: int = Field(
+        default=4, ge=1, le=256, description="Threads that run routes (and their database work); the connection "
+                                             "pool is sized from it (threads + 4, and as many again in overflow), so "
+                                             "a thread never waits for a connection. Pages are CPU work under one "
+                                             "GIL: a few threads serve more than many.",
     )
     backup_dir: Path | None = Field(default=None, description="Where backups go; default: backups/ beside the DB.")
     backup_keep: int = Field(default=10, ge=1, description="How many automatic backups to keep (the newest).")

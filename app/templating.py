@@ -16,6 +16,7 @@ from app.messages import MESSAGES, translate
 from app.render import render_inline, render_markdown
 from app.security import CSRF_FIELD, csrf_token
 from app.settings import PROJECT_ROOT
+from app.static_files import url_for
 from app.study.sources import source_title_global
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
@@ -46,6 +47,13 @@ def topic_name(context: Mapping[str, Any], topic: str | None) -> str:
 
 
 templates.env.filters["topic_name"] = topic_name
+templates.env.globals["url_for"] = url_for  # static URLs carry their content hash (app/static_files.py)
+
+
+def warm_templates() -> None:
+    """Compile every template once at start-up, so the first page of each kind is not the one that pays for it."""
+    for name in templates.env.list_templates(extensions=["html"]):
+        templates.env.get_template(name)
 
 
 def is_htmx(request: Request) -> bool:

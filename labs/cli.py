@@ -23,7 +23,8 @@ from labs.registry import LabNotFound, load
 def _spec_json(spec: LabSpec) -> dict[str, Any]:
     described = dataclasses.asdict(spec)
     described["params"] = [dataclasses.asdict(param) for param in spec.params]
-    described.pop("validate", None)  # a function: nothing to describe
+    for function in ("validate", "estimate_bytes"):  # functions: nothing to describe
+        described.pop(function, None)
     return described
 
 
@@ -65,6 +66,19 @@ def _parse_sets(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
+def _reproducible(argv: list[str]) -> list[str]:
+    """The command line as a learner would retype it: without the server's --parent-fd."""
+    kept, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item == "--parent-fd":
+            skip = True
+        elif not item.startswith("--parent-fd="):
+            kept.append(item)
+    return kept
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m labs", description="PrepLab labs: run an experiment, get JSON")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     running.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     running.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
     running.add_argument("--out", type=Path, help="write the JSON here (default: stdout)")
+    running.add_argument("--parent-fd", type=int, help="exit, with every process of this group, when this pipe "
+                         "reaches end-of-file (PrepLab's server passes it: the run dies with the server)")
     return parser
 
 
@@ -88,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             _print_list(entries)
         return 0
 
+    if args.parent_fd is not None:
+        from labs.core.watchdog import watch_parent
+
+        watch_parent(args.parent_fd)
     from labs.core.runner import resolve_device, run_lab
 
     try:
@@ -97,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     except (LabNotFound, ParamError, RuntimeError) as error:
         sys.stderr.write(f"error: {error}\n")
         return 2
-    full_argv = None if argv is None else ["labs", *argv]
-    result = run_lab(module, params, device, argv=full_argv)
+    result = run_lab(module, params, device, argv=_reproducible(sys.argv if argv is None else ["labs", *argv]))
     if result is None:  # a rank other than 0
         return 0
     text = result.model_dump_json(indent=2)

@@ -438,3 +438,49 @@ def decode_floor_seconds(bytes_read: float, bandwidth_bytes_per_second: float) -
     does ~2 FLOPs per weight byte pair, far below the ridge point, so bytes / bandwidth bounds its time.
     """
     return bytes_read / bandwidth_bytes_per_second
+
+
+# ---------------------------------------------------------------- a lab run's peak memory (checked before it starts)
+# Estimates, not bounds: the largest tensors a run holds at once, so that a run that cannot fit is refused before it
+# starts instead of failing (or swapping the machine to a halt) an hour in. Labs/specs/*.py put them together.
+
+RUNTIME_BYTES = 512 * 2**20  # a process with torch imported (host), or a CUDA context (GPU), before any tensor
+
+
+def adamw_training_bytes(params: float, *, weight_bytes: float = FP32_BYTES, grad_bytes: float = FP32_BYTES) -> float:
+    """Weights, gradients and AdamW's fp32 m and v of a model trained in full: 16 bytes a parameter in fp32, the same
+    with fp32 master weights under autocast (Kingma & Ba 2015; the K = 12 of ZeRO §3.1 is the master copy + m + v)."""
+    return (weight_bytes + grad_bytes) * params + adam_state_bytes(params)
+
+
+def cross_entropy_bytes(tokens: float, vocab: int, *, copies: int = 4) -> float:
+    """A language model's loss at its peak: fp32 logits, the log-softmax F.cross_entropy keeps for backward, and the
+    two gradients of the same size backward makes on the way down, `copies` × 4·tokens·vocab bytes."""
+    return copies * FP32_BYTES * tokens * vocab
+
+
+def decoder_training_peak_bytes(shape: ModelShape, seq_len: int, batch: int, *, bytes_per_value: int = FP32_BYTES,
+                                attention: Attention = "fused") -> float:
+    """One training step of a decoder at its peak: full AdamW model states (`adamw_training_bytes`), every layer's
+    saved activations (`layer_activation_bytes`, Korthikanti et al. 2022 §4.1, in `bytes_per_value`), the final
+    norm's and output projection's inputs (2·s·b·h values) and the loss (`cross_entropy_bytes`)."""
+    tokens = seq_len * batch
+    activations = shape.layers * layer_activation_bytes(shape, seq_len, batch, attention=attention,
+                                                        bytes_per_value=bytes_per_value)
+    return (adamw_training_bytes(param_count(shape)) + activations + 2 * bytes_per_value * tokens * shape.hidden
+            + cross_entropy_bytes(tokens, shape.vocab))
+
+
+def math_attention_peak_bytes(batch: int, heads: int, seq_len: int, head_dim: int) -> float:
+    """A math-path attention forward + backward at its peak, in fp32 (what PyTorch's math SDPA computes in): the s×s
+    scores, their softmax and, in backward, the two gradients of that size (4 · b·a·s²), plus q, k, v, the output and
+    their gradients (8 · b·a·s·d)."""
+    return FP32_BYTES * (4 * batch * heads * seq_len**2 + 8 * batch * heads * seq_len * head_dim)
+
+
+def decoder_inference_bytes(shape: ModelShape, batch: int, seq_len: int, bytes_per_value: int = BYTES_16BIT) -> float:
+    """Decoding `batch` sequences of up to `seq_len` tokens: the weights, the whole KV cache (`kv_cache_bytes`) and
+    the widest activations of one forward over the full sequence (the MLP's three inner tensors, fp32 logits)."""
+    tokens = batch * seq_len
+    return (bytes_per_value * param_count(shape) + kv_cache_bytes(shape, batch, seq_len, bytes_per_value)
+            + bytes_per_value * 3 * tokens * shape.intermediate + FP32_BYTES * tokens * shape.vocab)

@@ -44,6 +44,7 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)  # more PREPLAB_* settings for this server
 
     @property
     def url(self) -> str:
@@ -51,7 +52,7 @@ class LiveServer:
 
     def start(self, timeout: float = 30) -> LiveServer:
         env = {**os.environ, "PREPLAB_DATABASE_URL": f"sqlite:///{self.database}",
-               "PREPLAB_CONTENT_DIR": str(CONTENT)}
+               "PREPLAB_CONTENT_DIR": str(CONTENT), **self.env}
         self.log = self.database.with_suffix(".log")
         with self.log.open("ab") as sink:
             self.process = subprocess.Popen(

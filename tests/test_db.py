@@ -43,4 +43,4 @@ def test_upgrade_twice_is_harmless(engine: Engine) -> None:
 
     upgrade_database(engine)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import CONTENT
+from tests.conftest import CONTENT, DATA
 from tests.csrf import as_page, page_client
 from tests.server import imported_database
 
@@ -157,6 +157,8 @@ def samples(client: TestClient) -> dict[str, str]:
     lab = client.get("/api/labs").json()
     lab_id = (lab[0] if isinstance(lab, list) else lab["labs"][0])["id"]
     topic = client.get("/api/topics").json()[0]["topic"]
+    own_run = client.post("/labs/import", follow_redirects=False, files={"file": (
+        "lora.json", (DATA / "labs" / "cpu-lora.json").read_bytes(), "application/json")}).headers["location"]
     return {
         "/": "/", "/topics": "/topics", "/topics/{topic}": f"/topics/{topic}", "/corrections": "/corrections",
         "/questions/{question_id}": f"/questions/{question}?reveal=1", "/bookmarks": "/bookmarks",
@@ -171,6 +173,8 @@ def samples(client: TestClient) -> dict[str, str]:
         "/mock/{interview_id}/report.md": f"/mock/{finished['id']}/report.md",
         "/search": "/search?q=ZeRO", "/settings": "/settings", "/labs": "/labs", "/labs/{lab_id}": f"/labs/{lab_id}",
         "/labs/{lab_id}/calculator": f"/labs/{lab_id}/calculator", "/labs/runs/{run_id}": "/labs/runs/1",
+        "/labs/runs/{run_id}/delete": f"/labs/runs/{own_run.split('mine=')[1]}/delete",
+        "/planner": "/planner", "/planner/result": "/planner/result",
         "404": "/no/such/page",
     }
 

@@ -10,6 +10,8 @@ from sqlmodel import Session
 
 from app.content.service import import_paths
 from app.db import alembic_config, make_engine
+from app.labs.manage import set_hidden
+from app.labs.processes import end_leftover_runs
 from app.mock.service import save_answer
 from app.review.controls import set_flag, set_suspended
 from app.settings import PROJECT_ROOT, Settings
@@ -271,5 +273,46 @@ def test_upgrade_to_the_study_plan_keeps_settings_reviews_and_notes(tmp_path: Pa
         assert "interview_date" not in columns and "daily_new_limit" in columns
         assert connection.execute(text("SELECT daily_new_limit, language FROM user_settings")).one() == (7, "en")
         assert connection.execute(text("SELECT stability FROM review_card")).scalar() == 12.5
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+    engine.dispose()
+
+
+LAB_RUNS = [
+    "INSERT INTO lab_run (id, lab, status, reference, device, params, result, error, started_at, finished_at) VALUES"
+    " (1, 'lora', 'done', 1, 'NVIDIA H200 ×1', '{\"steps\": 50}', '{\"lab\": \"lora\"}', '', '2026-11-23 08:00:00',"
+    " '2026-11-23 08:10:00'),"
+    " (2, 'lora', 'done', 0, 'CPU', '{\"steps\": 8}', '{\"lab\": \"lora\"}', '', '2026-12-01 09:00:00',"
+    " '2026-12-01 09:01:00'),"
+    " (3, 'mixed-precision', 'running', 0, 'cpu', '{}', NULL, '', '2026-12-01 10:00:00', NULL)",
+]
+LAB_RUN_COLUMNS = "SELECT id, lab, status, reference, device, params, result, started_at FROM lab_run ORDER BY id"
+
+
+def test_upgrade_to_lab_processes_keeps_lab_runs_and_user_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'before_lab_processes.db'}"
+    command.upgrade(alembic_config(url), "0006")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for statement in [*USER_DATA, SETTINGS_ROW, *MOCK_ROUND, *LAB_RUNS]:
+            connection.execute(text(statement))
+        runs_before = [tuple(row) for row in connection.execute(text(LAB_RUN_COLUMNS)).all()]
+        answers_before = [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()]
+    command.upgrade(alembic_config(url), "0007")
+    with engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(text(LAB_RUN_COLUMNS)).all()] == runs_before
+        added = connection.execute(text("SELECT hidden, pid, server_pid, run_token FROM lab_run")).all()
+        assert [tuple(row) for row in added] == [(0, None, None, None)] * 3  # nothing hidden, no process known
+        assert [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()] == answers_before
+        assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
+        assert connection.execute(text("SELECT rating, duration_ms FROM review_log")).one() == (3, 4200)
+    with Session(engine) as session:  # the new columns work on the upgraded rows
+        assert set_hidden(session=session, run_id=1, hidden=True).hidden
+        assert end_leftover_runs(session) == 1  # run 3, left running by a server of the old schema
+    command.downgrade(alembic_config(url), "0006")  # and back: every run and the learner's data survive
+    with engine.connect() as connection:
+        columns = [row[1] for row in connection.execute(text("PRAGMA table_info(lab_run)")).all()]
+        assert "hidden" not in columns and "run_token" not in columns
+        assert connection.execute(text("SELECT count(*) FROM lab_run")).scalar() == 3
+        assert connection.execute(text("SELECT status FROM lab_run WHERE id = 3")).scalar() == "failed"
         assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
     engine.dispose()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 from app.settings import PROJECT_ROOT
 from labs.core.spec import LabSpec
@@ -15,7 +15,9 @@ from labs.registry import LABS, LabNotFound, load_spec
 # Whether torch (and a GPU) is there is asked of a child process: the app itself never imports torch.
 _PROBE = ("import json, torch; from labs.core.env import cpu_model; cuda = torch.cuda.is_available(); "
           "print(json.dumps({'cuda': cuda, 'torch': torch.__version__, 'cpu': cpu_model(), "
-          "'gpus': [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if cuda else []}))")
+          "'gpus': [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if cuda else [], "
+          "'gpu_memory': [torch.cuda.get_device_properties(i).total_memory for i in range(torch.cuda.device_count())]"
+          " if cuda else []}))")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Catalog:
     torch_version: str = ""
     cpu_name: str = ""
     gpu_names: tuple[str, ...] = ()
+    gpu_memory: tuple[int, ...] = ()  # bytes of each GPU (app/labs/memory.py checks a run against the first)
 
     @property
     def devices(self) -> tuple[str, ...]:
@@ -41,22 +44,83 @@ class Catalog:
         return self.cpu_name or device
 
 
-@lru_cache(maxsize=1)
-def load_catalog() -> Catalog:
-    """The registered labs' specs (read without torch) and the devices this machine can run them on."""
-    specs: dict[str, LabSpec] = {}
-    errors: dict[str, str] = {}
-    for lab_id in LABS:
-        try:
-            specs[lab_id] = load_spec(lab_id)
-        except LabNotFound as error:
-            errors[lab_id] = str(error)
+@dataclass(frozen=True)
+class LabSpecs:
+    """The registered labs' specs, read without torch (milliseconds): all that a page needs to name a lab."""
+
+    specs: dict[str, LabSpec]
+    errors: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Machine:
+    torch: bool
+    cuda: bool = False
+    torch_version: str = ""
+    cpu_name: str = ""
+    gpu_names: tuple[str, ...] = ()
+    gpu_memory: tuple[int, ...] = ()
+
+
+_lock = threading.Lock()  # one spec load per process, however many requests ask at once
+_specs: LabSpecs | None = None
+_machine: Machine | None = None
+
+
+def lab_specs() -> LabSpecs:
+    """The specs, loaded once; never waits for the torch probe."""
+    global _specs
+    if _specs is None:
+        with _lock:
+            if _specs is None:
+                specs: dict[str, LabSpec] = {}
+                errors: dict[str, str] = {}
+                for lab_id in LABS:
+                    try:
+                        specs[lab_id] = load_spec(lab_id)
+                    except LabNotFound as error:
+                        errors[lab_id] = str(error)
+                _specs = LabSpecs(specs=specs, errors=errors)
+    return _specs
+
+
+_probe_lock = threading.Lock()  # one torch probe per process: later callers wait for it
+
+
+def machine() -> Machine:
+    """Whether torch and a GPU are here, probed once (1–3 s: a child process imports torch); a caller that comes
+    while the probe runs waits for that one rather than starting another."""
+    global _machine
+    if _machine is None:
+        with _probe_lock:
+            if _machine is None:
+                _machine = _probe()
+    return _machine
+
+
+def probe_in_background() -> threading.Thread:
+    """Start the probe off the request path (at server start), so that the first lab run form finds it done."""
+    thread = threading.Thread(target=machine, name="preplab-torch-probe", daemon=True)
+    thread.start()
+    return thread
+
+
+def _probe() -> Machine:
     try:
         completed = subprocess.run([sys.executable, "-c", _PROBE], cwd=PROJECT_ROOT, capture_output=True,
                                    text=True, timeout=120, check=True)
         found = json.loads(completed.stdout)
     except (subprocess.SubprocessError, OSError, ValueError):
-        return Catalog(specs=specs, errors=errors, cuda=False, torch=False)
-    return Catalog(specs=specs, errors=errors, cuda=bool(found.get("cuda")), torch=True,
-                   torch_version=str(found.get("torch", "")), cpu_name=str(found.get("cpu", "")),
-                   gpu_names=tuple(str(name) for name in found.get("gpus", [])))
+        return Machine(torch=False)
+    return Machine(torch=True, cuda=bool(found.get("cuda")), torch_version=str(found.get("torch", "")),
+                   cpu_name=str(found.get("cpu", "")), gpu_names=tuple(str(name) for name in found.get("gpus", [])),
+                   gpu_memory=tuple(int(size) for size in found.get("gpu_memory", [])))
+
+
+def load_catalog() -> Catalog:
+    """The specs and the devices this machine can run them on: waits for the probe (the run form, starting a run,
+    the JSON twin's device list). A page that only names or shows labs uses lab_specs()."""
+    specs, found = lab_specs(), machine()
+    return Catalog(specs=specs.specs, errors=specs.errors, cuda=found.cuda, torch=found.torch,
+                   torch_version=found.torch_version, cpu_name=found.cpu_name, gpu_names=found.gpu_names,
+                   gpu_memory=found.gpu_memory)

@@ -9,22 +9,25 @@ from fastapi import APIRouter, Body, HTTPException, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.deps import SessionDep, ViewerDep
+from app.deps import RowId, SessionDep, Viewer, ViewerDep
 from app.labs import runner
 from app.labs.calculators import CALCULATORS, calculator
-from app.labs.catalog import Catalog, load_catalog
+from app.labs.catalog import Catalog, LabSpecs, lab_specs, load_catalog
 from app.labs.labels import lab_text, param_unit
+from app.labs.memory import RunTooLarge
+from app.labs.result_routes import router as lab_runs_router
 from app.labs.service import (
     LabRequestError,
     LabResultError,
     import_result,
-    lab_results,
     latest_result,
     own_result,
     reference_result,
     view,
 )
+from app.labs.shown import lab_title
 from app.labs.views import lab_page, panel, run_comparison
 from app.models import LabRun
 from app.templating import is_htmx, render, templates
@@ -32,24 +35,11 @@ from app.templating import is_htmx, render, templates
 router = APIRouter()
 
 
-def _lab_results(request: Request, lab_ids: list[str] | tuple[str, ...]) -> list[Any]:
-    """Reference and own result per lab, for the concept and question pages (templates/labs/_concept_results)."""
-    with Session(request.app.state.engine) as session:
-        return lab_results(session, labs=[lab for lab in lab_ids if lab])
+# Templates name labs and lay results out, never query: a page's results are gathered by its route (app/labs/shown).
+templates.env.globals.update(lab_title=lab_title, lab_panel=panel, lab_param_unit=param_unit, lab_text=lab_text)
 
 
-def _lab_title(lab_id: str, lang: str) -> str:
-    spec = load_catalog().specs.get(lab_id)
-    if spec is None:
-        return lab_id
-    return spec.title_en if lang == "en" else spec.title_zh
-
-
-templates.env.globals.update(lab_results=_lab_results, lab_title=_lab_title, lab_panel=panel,
-                             lab_param_unit=param_unit, lab_text=lab_text)
-
-
-def _spec_or_404(catalog: Catalog, lab_id: str) -> Any:
+def _spec_or_404(catalog: LabSpecs | Catalog, lab_id: str) -> Any:
     spec = catalog.specs.get(lab_id)
     if spec is None:
         raise HTTPException(404, f"未知的实验 / unknown lab: {lab_id}")
@@ -76,10 +66,10 @@ def _spec_json(spec: Any) -> dict[str, Any]:
 def _run_json(run: LabRun) -> dict[str, Any]:
     return {"id": run.id, "lab": run.lab, "status": run.status, "reference": run.reference, "device": run.device,
             "params": run.params, "error": run.error, "started_at": run.started_at, "finished_at": run.finished_at,
-            "progress": runner.progress(run.id or 0), "result": run.result}
+            "hidden": run.hidden, "progress": runner.progress(run.id or 0), "result": run.result}
 
 
-def _entries(session: Session, catalog: Catalog) -> list[dict[str, Any]]:
+def _entries(session: Session, catalog: LabSpecs | Catalog) -> list[dict[str, Any]]:
     return [{"spec": spec, "reference": view(reference_result(session, lab=lab_id)),
              "mine": view(own_result(session, lab=lab_id))} for lab_id, spec in catalog.specs.items()]
 
@@ -91,7 +81,7 @@ def _devices_json(catalog: Catalog) -> list[dict[str, str]]:
 @router.get("/labs")
 def labs_page(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     """The registered labs, each with its reference result and the learner's newest run."""
-    catalog = load_catalog()
+    catalog = lab_specs()
     return render(request, viewer, "labs/index.html",
                   {"active": "labs", "catalog": catalog, "entries": _entries(session, catalog)})
 
@@ -120,14 +110,21 @@ async def import_page(
     request: Request, session: SessionDep, viewer: ViewerDep, file: UploadFile | None = None
 ) -> Response:
     """Import an uploaded result file, then show its lab."""
-    catalog = load_catalog()
+    text = await file.read() if file is not None and file.filename else None  # spooled: read in a thread
+    # Parsing, validating and storing a result of megabytes is blocking work: a worker thread, not the event loop.
+    return await run_in_threadpool(_import_page, request, session, viewer, text, file.filename if file else None)
+
+
+def _import_page(request: Request, session: Session, viewer: Viewer, text: bytes | None,
+                 filename: str | None) -> Response:
     try:
-        if file is None or not file.filename:
-            raise LabResultError("请选择一个文件 / choose a file")
-        run = import_result(session, text=await file.read(), source=file.filename)
+        if text is None or not filename:
+            raise LabResultError("labs.result.no_file")
+        run = import_result(session, text=text, source=filename)
     except LabResultError as error:
+        catalog = lab_specs()
         context = {"active": "labs", "catalog": catalog, "entries": _entries(session, catalog),
-                   "message": str(error), "error": True}
+                   "message": error.message(viewer.lang), "error": True}
         return render(request, viewer, "labs/index.html", context, status_code=422)
     return RedirectResponse(f"/labs/{run.lab}?mine={run.id}", status_code=303)
 
@@ -152,14 +149,14 @@ def lab_page_route(request: Request, lab_id: str, session: SessionDep, viewer: V
 @router.get("/api/labs/{lab_id}")
 def lab_json(lab_id: str, session: SessionDep) -> dict[str, Any]:
     """One lab's spec, its reference result and the learner's newest run (JSON)."""
-    spec = _spec_or_404(load_catalog(), lab_id)
+    spec = _spec_or_404(lab_specs(), lab_id)
     return {**_spec_json(spec), **_results_json(session, lab_id)}
 
 
 @router.get("/labs/{lab_id}/calculator")
 def calculator_page(request: Request, lab_id: str, viewer: ViewerDep) -> Response:
     """The calculator's output for the form's values: the fragment for HTMX, else the lab page showing it."""
-    spec = _spec_or_404(load_catalog(), lab_id)
+    spec = _spec_or_404(lab_specs(), lab_id)
     if not is_htmx(request):
         return RedirectResponse(f"/labs/{lab_id}?{urlencode(dict(request.query_params))}#calculator", status_code=303)
     found = calculator(spec, dict(request.query_params), viewer.lang)
@@ -171,7 +168,7 @@ def calculator_page(request: Request, lab_id: str, viewer: ViewerDep) -> Respons
 @router.get("/api/labs/{lab_id}/calculator")
 def calculator_json(request: Request, lab_id: str) -> dict[str, Any]:
     """The calculator over the query's values (defaults where absent): per-stage bytes and the chart (JSON)."""
-    spec = _spec_or_404(load_catalog(), lab_id)
+    spec = _spec_or_404(lab_specs(), lab_id)
     found = calculator(spec, dict(request.query_params), "en")
     if found is None:
         raise HTTPException(404, f"这个实验没有计算器 / no calculator for {lab_id}")
@@ -181,12 +178,15 @@ def calculator_json(request: Request, lab_id: str) -> dict[str, Any]:
             "chart": found.chart.payload if found.chart else None}
 
 
-def _start(request: Request, lab_id: str, device: str, raw: dict[str, Any]) -> LabRun:
+def _start(request: Request, lab_id: str, device: str, raw: dict[str, Any], lang: str) -> LabRun:
     catalog = load_catalog()
     _spec_or_404(catalog, lab_id)
+    settings = request.app.state.settings
     try:
         return runner.start_run(request.app.state.engine, catalog, lab=lab_id, device=device, raw=raw,
-                                timeout_s=request.app.state.settings.lab_timeout_s)
+                                timeout_s=settings.lab_timeout_s, memory_cap_gib=settings.lab_memory_limit_gib)
+    except RunTooLarge as error:
+        raise HTTPException(422, error.message(lang)) from error
     except LabRequestError as error:
         raise HTTPException(422, str(error)) from error
     except runner.LabBusy as error:
@@ -197,9 +197,14 @@ def _start(request: Request, lab_id: str, device: str, raw: dict[str, Any]) -> L
 async def start_page(request: Request, lab_id: str, session: SessionDep, viewer: ViewerDep) -> Response:
     """Start a run from the form; HTMX gets the progress fragment, a plain form the run page."""
     form = {key: str(value) for key, value in (await request.form()).items() if key != "csrftoken"}
+    # Starting a run waits for the torch probe and starts a process: a worker thread, not the event loop.
+    return await run_in_threadpool(_start_page, request, lab_id, session, viewer, form)
+
+
+def _start_page(request: Request, lab_id: str, session: Session, viewer: Viewer, form: dict[str, str]) -> Response:
     device = form.pop("device", "cpu")
     try:
-        run = _start(request, lab_id, device, form)
+        run = _start(request, lab_id, device, form, viewer.lang)
     except HTTPException as error:
         if error.status_code == 404:
             raise
@@ -215,18 +220,19 @@ async def start_page(request: Request, lab_id: str, session: SessionDep, viewer:
 
 
 @router.post("/api/labs/{lab_id}/runs", status_code=202)
-def start_json(request: Request, lab_id: str, session: SessionDep,
+def start_json(request: Request, lab_id: str, session: SessionDep, viewer: ViewerDep,
                body: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
-    """Start a run: body {"device": "cpu", "params": {...}}; 409 while one runs on that device (JSON)."""
+    """Start a run: body {"device": "cpu", "params": {...}}; 409 while one runs on that device, 422 for parameters
+    that are out of range or that the device cannot hold (the estimate and the limit in the message) (JSON)."""
     body = body or {}
-    run = _start(request, lab_id, str(body.get("device", "cpu")), dict(body.get("params") or {}))
+    run = _start(request, lab_id, str(body.get("device", "cpu")), dict(body.get("params") or {}), viewer.lang)
     return _run_json(_run_or_404(session, run.id or 0))
 
 
 def _run_fragment(request: Request, session: Session, viewer: Any, run_id: int) -> Response:
     run = _run_or_404(session, run_id)
     session.refresh(run)
-    spec = load_catalog().specs.get(run.lab)
+    spec = lab_specs().specs.get(run.lab)
     reference, mine, comparison = run_comparison(session, spec, run, viewer.lang)
     context = {"run": run, "progress": runner.progress(run_id), "reference": reference, "mine": mine,
                "comparison": comparison, "spec": spec}
@@ -235,19 +241,19 @@ def _run_fragment(request: Request, session: Session, viewer: Any, run_id: int) 
 
 
 @router.get("/labs/runs/{run_id}")
-def run_page(request: Request, run_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def run_page(request: Request, run_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """A run's progress (polled by HTMX every second) and, once finished, its result beside the reference."""
     return _run_fragment(request, session, viewer, run_id)
 
 
 @router.get("/api/lab-runs/{run_id}")
-def run_json(run_id: int, session: SessionDep) -> dict[str, Any]:
+def run_json(run_id: RowId, session: SessionDep) -> dict[str, Any]:
     """A run's status, progress and result (JSON)."""
     return _run_json(_run_or_404(session, run_id))
 
 
 @router.post("/labs/runs/{run_id}/cancel")
-def cancel_page(request: Request, run_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def cancel_page(request: Request, run_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """Cancel a running lab, then show its final state."""
     _run_or_404(session, run_id)
     if runner.cancel(run_id):
@@ -258,7 +264,7 @@ def cancel_page(request: Request, run_id: int, session: SessionDep, viewer: View
 
 
 @router.post("/api/lab-runs/{run_id}/cancel")
-def cancel_json(run_id: int, session: SessionDep) -> Response:
+def cancel_json(run_id: RowId, session: SessionDep) -> Response:
     """Cancel a running lab; 409 when it is not running (JSON)."""
     _run_or_404(session, run_id)
     if not runner.cancel(run_id):
@@ -267,3 +273,6 @@ def cancel_json(run_id: int, session: SessionDep) -> Response:
     run = _run_or_404(session, run_id)
     session.refresh(run)
     return JSONResponse(jsonable_encoder(_run_json(run)))
+
+
+router.include_router(lab_runs_router)  # deleting runs, hiding reference results (app/labs/result_routes.py)

@@ -12,18 +12,31 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.clock import as_utc, utcnow
+from app.jsonsafe import loads_bounded
+from app.labs.bounds import TooLarge, check_bounds
 from app.labs.catalog import Catalog
+from app.labs.processes import end_leftover_runs
+from app.messages import translate
 from app.models import LabRun
 from app.settings import PROJECT_ROOT
 from labs.core.schema import LabResult
 from labs.core.spec import LabSpec, ParamError
+from labs.registry import LABS
 
 REFERENCE_DIR = PROJECT_ROOT / "labs" / "results"
-ACTIVE = ("queued", "running")
 
 
 class LabResultError(ValueError):
-    """A result file that is not valid JSON or not a LabResult; the message names the field."""
+    """A result file that is not valid JSON, passes a limit (app/labs/bounds.py), names a lab that is not registered
+    or is not a LabResult; the message (app/messages/lab_runs.py) names the file and the field. `str()` gives both
+    languages (the CLI, a failed run's stored error); a page shows `message(lang)`."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key, self.values = key, values
+        super().__init__(f"{self.message('zh')} / {self.message('en')}")
+
+    def message(self, lang: str) -> str:
+        return translate(self.key, lang, **self.values)
 
 
 class LabRequestError(ValueError):
@@ -31,17 +44,31 @@ class LabRequestError(ValueError):
 
 
 def parse_result(text: str | bytes, *, source: str = "result") -> LabResult:
-    """Validate one result document; errors name the offending field (e.g. `checks.0.predicted`)."""
+    """Validate one result document: standard JSON of bounded depth (no NaN), within app/labs/bounds.py's limits,
+    for a registered lab, then the schema; errors name the offending field (e.g. `lab`, `checks.0.predicted`)."""
     try:
-        data = json.loads(text)
+        data = loads_bounded(text)
     except ValueError as error:
-        raise LabResultError(f"{source}: 不是合法的 JSON / not valid JSON: {error}") from error
+        raise LabResultError("labs.result.not_json", source=source, problem=str(error)) from None
+    if not isinstance(data, dict):
+        raise LabResultError("labs.result.not_object", source=source)
+    try:
+        check_bounds(data)
+    except TooLarge as error:
+        key = {"items": "labs.result.too_many", "characters": "labs.result.too_long"}.get(
+            error.kind, "labs.result.too_many_values")
+        raise LabResultError(key, source=source, path=error.path, count=f"{error.count:,}",
+                             limit=f"{error.limit:,}") from None
+    lab = data.get("lab")
+    if isinstance(lab, str) and lab not in LABS:  # checked first: a hostile id is named, whatever else is wrong
+        raise LabResultError("labs.result.unknown_lab", source=source, lab=json.dumps(lab[:80]),
+                             known=", ".join(sorted(LABS)))
     try:
         return LabResult.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(str(p) for p in item['loc']) or '(root)'}: {item['msg']}"
                              for item in error.errors()[:5])
-        raise LabResultError(f"{source}: 不符合实验结果格式 / not a lab result — {problems}") from error
+        raise LabResultError("labs.result.schema", source=source, problems=problems) from None
 
 
 def device_label(result: LabResult) -> str:
@@ -80,16 +107,6 @@ def load_reference_results(session: Session, *, directory: Path = REFERENCE_DIR)
     return added
 
 
-def fail_orphaned_runs(session: Session) -> int:
-    """Runs left queued/running by a previous server process can never finish: mark them failed."""
-    rows = session.exec(select(LabRun).where(col(LabRun.status).in_(ACTIVE))).all()
-    for row in rows:
-        row.status, row.error, row.finished_at = "failed", "服务重启，运行中断 / server restarted", utcnow()
-        session.add(row)
-    session.commit()
-    return len(rows)
-
-
 def import_result(session: Session, *, text: str | bytes, source: str = "upload") -> LabRun:
     """Validate and store a result measured elsewhere (reference=False); commits."""
     run = store_result(session, result=parse_result(text, source=source), reference=False)
@@ -104,9 +121,10 @@ def _finished(session: Session, lab: str) -> list[LabRun]:
     return list(session.exec(query.order_by(col(LabRun.finished_at).desc(), col(LabRun.id).desc())).all())
 
 
-def reference_runs(session: Session, *, lab: str) -> list[LabRun]:
-    """The shipped reference results of `lab`, the most recently *measured* first (all load at start-up)."""
-    rows = [row for row in _finished(session, lab) if row.reference]
+def reference_runs(session: Session, *, lab: str, hidden: bool = False) -> list[LabRun]:
+    """The shipped reference results of `lab` that are shown (`hidden=True`: those hidden instead), the most
+    recently *measured* first (all load at start-up)."""
+    rows = [row for row in _finished(session, lab) if row.reference and row.hidden == hidden]
     return sorted(rows, key=lambda row: (as_utc(row.started_at) or row.started_at, row.id or 0), reverse=True)
 
 
@@ -191,6 +209,6 @@ def lab_results(session: Session, *, labs: list[str] | tuple[str, ...]) -> list[
 
 
 def on_startup(session: Session) -> None:
-    """Bring in the shipped reference results and close runs a previous server left behind."""
+    """Bring in the shipped reference results and end the runs a previous server left behind (before any new run)."""
     load_reference_results(session)
-    fail_orphaned_runs(session)
+    end_leftover_runs(session)

@@ -47,6 +47,7 @@ class LabPage:
     catalog: Catalog
     reference: Panel | None
     references: list[LabRun]
+    hidden: list[LabRun]  # reference results hidden from every page (shown again from the lab page)
     mine: Panel | None
     own: list[LabRun]
     comparison: Comparison | None
@@ -70,6 +71,7 @@ def lab_page(session: Session, catalog: Catalog, spec: LabSpec, lang: str, query
     mine = panel(view(own_result(session, lab=spec.id, run_id=_int(query.get("mine")))), lang)
     values, device = preset_values(spec, catalog.devices, query.get("preset", ""), lang)
     return LabPage(spec=spec, catalog=catalog, reference=reference, references=reference_runs(session, lab=spec.id),
+                   hidden=reference_runs(session, lab=spec.id, hidden=True),
                    mine=mine, own=own_runs(session, lab=spec.id), comparison=comparison(reference, mine, spec, lang),
                    presets=presets(spec, catalog.devices, lang), form=dict(form or values), device=device,
                    calculator=calculator(spec, query, lang))

@@ -32,4 +32,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bank.foreign": {"zh": "外部文档", "en": "Imported document"},
     "error.title": {"zh": "出错了", "en": "Something went wrong"},
     "error.not_found": {"zh": "页面不存在", "en": "Page not found"},
+    "error.no_such_page": {"zh": "这个地址没有页面。可以从上方的导航重新开始。",
+                           "en": "There is no page at this address. Start again from the menu above."},
 }

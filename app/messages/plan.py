@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "nav.plan": {"zh": "计划", "en": "Plan"},
+    "nav.plan": {"zh": "备考计划", "en": "Study plan"},
     "plan.title": {"zh": "备考计划", "en": "Study plan"},
     "plan.summary": {"zh": "概况", "en": "Summary"},
     "plan.days_left": {"zh": "面试日期 {date}：还有 {days} 天。", "en": "Interview on {date}: {days} days to go."},

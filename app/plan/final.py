@@ -1,6 +1,7 @@
 """The final review: in the last days before the interview, the questions of the concepts the learner will recall
-worst on the day, one pass each per day, graded like a review but logged as practice (ReviewLog.scheduled=False,
-origin "final"), so it never changes a due date, a stability or a learning step: the practice rule of quizzes.
+worst on the day (at most FINAL_QUESTIONS, the worst first), one pass each per day, graded like a review but
+logged as practice (ReviewLog.scheduled=False, origin "final"), so it never changes a due date, a stability or a
+learning step: the practice rule of quizzes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from app.plan.service import ConceptRecall, Plan, build_plan, interview_moment, 
 from app.review.service import log_practice
 
 FINAL_CONCEPTS = 5  # the final review draws from this many of the weakest concepts
+FINAL_QUESTIONS = 40  # and at most this many of their questions a day, the worst recalled first
 ORIGIN = "final"
 
 
@@ -61,7 +63,7 @@ def final_review(*, session: Session, user_id: int, zone: tzinfo, desired_retent
     candidates = sorted({question_id for question_id, topic in tagged if not wanted or topic in wanted})
     recall = question_recall(session=session, user_id=user_id, question_ids=candidates,
                              moment=interview_moment(plan.interview_date, zone), desired_retention=desired_retention)
-    ordered = sorted(candidates, key=lambda question_id: (recall[question_id], question_id))
+    ordered = sorted(candidates, key=lambda question_id: (recall[question_id], question_id))[:FINAL_QUESTIONS]
     return FinalReview(plan=plan, concepts=weakest, question_ids=ordered,
                        done_today=_done_today(session, user_id, zone, now))
 

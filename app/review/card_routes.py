@@ -70,7 +70,8 @@ def _answer(request: Request, session: SessionDep, viewer: Viewer, settings: Set
     if not is_htmx(request):
         return RedirectResponse(f"/questions/{question_id}#card-controls", status_code=303)
     return render(request, viewer, "review/_controls.html",
-                  {"controls": controls, "question_id": question_id, "saved": notice_key})
+                  {"controls": controls, "question_id": question_id, "saved": notice_key,
+                   "title": _title(session, question_id)})
 
 
 def _scope_fields(concept: str, topic: str, bank: str) -> dict[str, str]:

@@ -155,15 +155,23 @@ def _index_search(*, session: Session, terms: Sequence[str], filters: SearchFilt
     source = search_table.join(Question, col(Question.id) == search_table.c.question_id)
     connection = session.connection()
     total = connection.execute(select(func.count()).select_from(source).where(*conditions)).scalar_one()
-    rows = connection.execute(
-        select(col(Question.id), col(Question.kind), col(Question.topic), col(Question.difficulty),
-               col(Question.title), rank.label("rank"),
-               (search_table.c.prompt == search_table.c.title).label("prompt_is_title"), *shown)
+    rowid: ColumnElement[Any] = literal_column(f"{SEARCH_TABLE}.rowid")
+    ranked = connection.execute(
+        select(rowid.label("rowid"), col(Question.id), col(Question.kind), col(Question.topic),
+               col(Question.difficulty), col(Question.title), rank.label("rank"),
+               (search_table.c.prompt == search_table.c.title).label("prompt_is_title"))
         .select_from(source).where(*conditions)
         .order_by(rank, col(Question.position), col(Question.id)).limit(limit).offset(offset)
     ).all()
+    # Highlights and snippets for this page's rows only: asked for in the ranking query, SQLite would make them for
+    # every match before sorting (at 10,000 questions, most of the search's time).
+    texts = {row.rowid: row for row in connection.execute(
+        select(rowid.label("rowid"), *shown).select_from(search_table)
+        .where(*([index.op("MATCH")(fts_query(long))] if long else []), rowid.in_([row.rowid for row in ranked]))
+    )} if ranked else {}
     hits = []
-    for row in rows:
+    for found in ranked:
+        row = _Hit(found, texts[found.rowid])
         # A prompt that merely repeats the title says nothing new: prefer the answer's passage then. The extra column
         # (key points, concept names and aliases) ranks but is never shown: a match only there shows the answer.
         passages = [text for text in ([] if row.prompt_is_title else [row.prompt]) + [row.answer] if text]
@@ -176,6 +184,16 @@ def _index_search(*, session: Session, terms: Sequence[str], filters: SearchFilt
                               kind=row.kind, topic=row.topic, difficulty=row.difficulty,
                               snippet=snippet_html(marked, short), score=-float(row.rank)))
     return hits, int(total)
+
+
+class _Hit:
+    """A ranked row and its highlighted texts, read as one."""
+
+    def __init__(self, ranked: Any, texts: Any) -> None:
+        self.id, self.kind, self.topic, self.difficulty = ranked.id, ranked.kind, ranked.topic, ranked.difficulty
+        self.title, self.rank, self.prompt_is_title = ranked.title, ranked.rank, ranked.prompt_is_title
+        self.title_marked, self.prompt, self.answer, self.extra = (texts.title_marked, texts.prompt, texts.answer,
+                                                                    texts.extra)
 
 
 @dataclass(frozen=True)

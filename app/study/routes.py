@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from app.clock import learner_zone
 from app.content.service import bank_summaries
 from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
+from app.labs.shown import page_labs
 from app.messages import translate
 from app.review.controls import controls
 from app.review.states import study_states
@@ -159,7 +160,10 @@ def question_page(request: Request, session: SessionDep, viewer: ViewerDep, sett
     detail = _question(session, viewer, question_id)
     context = {"detail": detail, "reveal": reveal not in (None, "", "0"), "zone": _zone(settings), "active": "browse",
                "solution": reference_solution(detail.question.id),
-               "controls": controls(session=session, user_id=viewer.user_id, question_id=detail.question.id)}
+               "controls": controls(session=session, user_id=viewer.user_id, question_id=detail.question.id),
+               "lab_entries": page_labs(session=session, labs=[lab for concept in detail.concepts
+                                                               for lab in concept.labs], lang=viewer.lang,
+                                         compact=True)}
     return render(request, viewer, "study/question.html", context)
 
 
@@ -250,7 +254,9 @@ def concept_page(request: Request, session: SessionDep, viewer: ViewerDep, conce
     if detail is None:
         raise _not_found(viewer, "study.concept.not_found", id=concept_id)
     states = study_states(session=session, user_id=viewer.user_id, question_ids=[q.id for q in detail.questions])
-    return render(request, viewer, "study/concept.html", {"detail": detail, "active": "browse", "states": states})
+    context = {"detail": detail, "active": "browse", "states": states,
+               "lab_entries": page_labs(session=session, labs=detail.concept.labs, lang=viewer.lang, compact=False)}
+    return render(request, viewer, "study/concept.html", context)
 
 
 @router.get("/api/concepts/{concept_id}", name="api_concept")

@@ -73,6 +73,9 @@ class LabSpec:
     # Rules that tie parameters together (e.g. steps > warmup_steps); raises ParamError naming them.
     validate: Callable[[dict[str, Any]], None] | None = None
     summary_en: str = ""  # the summary for the app's English pages (summary_zh where empty)
+    # Bytes a run with these (resolved) parameters holds at its peak on `device` ("cpu": host memory, all of the
+    # run's processes; "cuda": one GPU's memory), from labs/formulas.py; the app refuses a run that cannot fit.
+    estimate_bytes: Callable[[dict[str, Any], str], float] | None = None
 
     def resolve(self, device: str, overrides: dict[str, Any]) -> dict[str, Any]:
         """Defaults, then the size for the device, then the caller's overrides — every value validated."""

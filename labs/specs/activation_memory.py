@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from labs import formulas
 from labs.core.spec import LabSpec, Param, ParamError
 
 
@@ -20,6 +23,25 @@ def _check_params(params: dict) -> None:
             raise ParamError(f"heads_list: hidden {params['hidden']} must be divisible by {heads}")
     if params["batch"] % params["micro_batches"]:
         raise ParamError(f"micro_batches: batch {params['batch']} must be divisible by {params['micro_batches']}")
+
+
+
+def estimate_bytes(params: dict[str, Any], device: str) -> float:
+    """The largest layer the run builds: each sweep point's saved bytes (bf16, math attention, the paper's
+    eq. (1)), and the base layer's backward (checkpointing in bf16, accumulation in fp32 without dropout), where the
+    gradients of the saved tensors come on top of them (counted as half as much again)."""
+    base = (params["seq_len"], params["batch"], params["hidden"], params["heads"])
+    points = [base]
+    for axis, values in (("seq_lens", 0), ("batches", 1), ("hiddens", 2), ("heads_list", 3)):
+        for value in _ints(params[axis]):
+            points.append(base[:values] + (value,) + base[values + 1:])
+    dropout = params["dropout"] > 0
+    sweep = max(formulas.activation_bytes_per_layer(*point, dropout=dropout) + 2 * 12 * point[2] ** 2
+                for point in points)  # + the layer's 12h² bf16 weights
+    backward = 1.5 * max(formulas.activation_bytes_per_layer(*base, dropout=dropout),
+                         formulas.activation_bytes_per_layer(*base, dropout=False,
+                                                             bytes_per_value=formulas.FP32_BYTES))
+    return max(sweep, backward + formulas.FP32_BYTES * 12 * params["hidden"] ** 2) + formulas.RUNTIME_BYTES
 
 
 SPEC = LabSpec(
@@ -54,4 +76,5 @@ SPEC = LabSpec(
               "batches": "1,2,4,8", "hiddens": "32,64,128,256", "heads_list": "1,2,4,8", "repeats": 2},
     gpu_size={},
     validate=_check_params,
+    estimate_bytes=estimate_bytes,
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from labs import formulas
 from labs.core.spec import LabSpec, Param, ParamError
 
 
@@ -17,6 +20,14 @@ def _check_params(params: dict) -> None:
         raise ParamError("seq_lens: every length must be a multiple of 64 (the fused kernels' tiles)")
     if lengths[-1] != 2 * lengths[-2]:
         raise ParamError("seq_lens: the last length must be twice the one before (the s² growth is read there)")
+
+
+
+def estimate_bytes(params: dict[str, Any], device: str) -> float:
+    """The math backend at the longest sequence is the largest: its fp32 s×s scores, softmax and their gradients."""
+    longest = max(seq_lens(params["seq_lens"]))
+    return formulas.math_attention_peak_bytes(params["batch"], params["heads"], longest,
+                                              params["head_dim"]) + formulas.RUNTIME_BYTES
 
 
 SPEC = LabSpec(
@@ -45,4 +56,5 @@ SPEC = LabSpec(
     cpu_size={"heads": 4, "head_dim": 32, "seq_lens": "128,256,512", "repeats": 2},
     gpu_size={},
     validate=_check_params,
+    estimate_bytes=estimate_bytes,
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from labs import formulas
 from labs.core.spec import LabSpec, Param, ParamError
 
 
@@ -15,6 +18,28 @@ def _check_params(params: dict) -> None:
             raise ParamError(f"kv_heads: {kv_heads} must divide heads ({params['heads']})")
     if params["floor_heads"] % params["floor_kv_heads"]:
         raise ParamError("floor_kv_heads must divide floor_heads")
+
+
+
+def estimate_bytes(params: dict[str, Any], device: str) -> float:
+    """One decoder at a time: the widest variant (most KV heads), its cache for prompt + new tokens and one forward
+    over the whole sequence (decoding without the cache); the bandwidth copy (2 × 4 GiB on a GPU); and, on a GPU,
+    the floor model (Llama-405B-sized layers) at its largest batch."""
+    element = 2 if params["dtype"] == "bf16" else formulas.FP32_BYTES
+    seq_len = params["prompt_len"] + params["new_tokens"]
+
+    def decoder(prefix: str, kv_heads: int, batch: int, length: int) -> float:
+        shape = formulas.ModelShape("kv", hidden=params[f"{prefix}hidden"], layers=params[f"{prefix}layers"],
+                                    heads=params[f"{prefix}heads"], kv_heads=kv_heads,
+                                    intermediate=params[f"{prefix}intermediate"], vocab=params[f"{prefix}vocab_size"])
+        return formulas.decoder_inference_bytes(shape, batch, length, element)
+
+    peaks = [decoder("", max(kv_heads_list(params["kv_heads"])), params["batch"], seq_len),
+             2.0 * (2**33 if device == "cuda" else 2**28)]
+    if params["floor"] and device == "cuda":
+        peaks.append(decoder("floor_", params["floor_kv_heads"], max(kv_heads_list(params["floor_batches"])),
+                             params["floor_prompt_len"] + params["new_tokens"]))
+    return max(peaks) + formulas.RUNTIME_BYTES
 
 
 SPEC = LabSpec(
@@ -57,6 +82,7 @@ SPEC = LabSpec(
               "batch": 2, "prompt_len": 16, "new_tokens": 8, "dtype": "fp32", "floor": False},
     gpu_size={},
     validate=_check_params,
+    estimate_bytes=estimate_bytes,
     # 2: the floor check times the step's matrix products (F.linear over every weight), not the whole HF step,
     #    whose framework overhead on an H200 was ten times the weight reads (reference result of version 1)
     version="2",

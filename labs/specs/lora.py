@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from labs import formulas
 from labs.core.spec import LabSpec, Param
+
+
+def estimate_bytes(params: dict[str, Any], device: str) -> float:
+    """Full fine-tuning is the largest method: fp32 AdamW over every parameter, the activations and the loss; the
+    host also keeps the base model's state dict (copied into each method's fresh model) and every token batch."""
+    shape = formulas.ModelShape("lora", hidden=params["d_model"], layers=params["n_layer"], heads=params["n_head"],
+                                kv_heads=params["n_head"], intermediate=params["d_ff"], vocab=params["vocab_size"])
+    peak = formulas.decoder_training_peak_bytes(shape, params["seq_len"], params["batch_size"])
+    host = formulas.FP32_BYTES * formulas.param_count(shape) + 8 * params["steps"] * params["batch_size"] * (
+        params["seq_len"] + 1)  # int64 token ids, made before the first step
+    return peak + formulas.RUNTIME_BYTES + (host if device == "cpu" else 0)
+
 
 SPEC = LabSpec(
     id="lora",
@@ -22,7 +37,7 @@ SPEC = LabSpec(
         Param("vocab_size", "int", 32000, "词表大小", "vocabulary size", 8, 262144),
         Param("seq_len", "int", 512, "序列长度", "tokens per sequence", 4, 32768),
         Param("batch_size", "int", 8, "每步序列数", "sequences per step", 1, 4096),
-        Param("steps", "int", 50, "每种方法的训练步数", "training steps per method", 2, 100000),
+        Param("steps", "int", 50, "每种方法的训练步数", "training steps per method", 2, 10000),
         Param("warmup_steps", "int", 5, "不计时的预热步数", "untimed warm-up steps", 1, 1000),
         Param("ranks", "str", "1,2,4,8,16,32,64", "LoRA 的 rank 列表（逗号分隔）", "LoRA ranks, comma separated"),
         Param("target_modules", "str", "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
@@ -35,4 +50,5 @@ SPEC = LabSpec(
     cpu_size={"n_layer": 1, "n_head": 4, "d_model": 64, "d_ff": 176, "vocab_size": 128, "seq_len": 16,
               "batch_size": 4, "steps": 10, "warmup_steps": 2, "lr_lora": 3e-3, "lr_full": 1e-3},
     gpu_size={},
+    estimate_bytes=estimate_bytes,
 )

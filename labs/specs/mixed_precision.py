@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from labs import formulas
 from labs.core.spec import LabSpec, Param, ParamError
 
 
@@ -9,6 +12,19 @@ def _check_params(params: dict) -> None:
     if params["steps"] <= params["warmup_steps"]:
         raise ParamError(f"steps: must be greater than warmup_steps ({params['warmup_steps']}), "
                          f"since only the steps after the warm-up are timed; got {params['steps']}")
+
+
+def estimate_bytes(params: dict[str, Any], device: str) -> float:
+    """The fp32 mode is the largest: a GPT (GeLU MLP, LayerNorm, learned positions) trained with AdamW, fp32
+    activations; after it, three n×n fp32 matrices for the matmul timing; every token batch made up front."""
+    shape = formulas.ModelShape("gpt", hidden=params["d_model"], layers=params["n_layer"], heads=params["n_head"],
+                                kv_heads=params["n_head"], intermediate=4 * params["d_model"],
+                                vocab=params["vocab_size"], mlp="gelu", norm="layernorm", qkv_bias=True,
+                                proj_bias=True, learned_positions=params["seq_len"])
+    training = formulas.decoder_training_peak_bytes(shape, params["seq_len"], params["batch_size"])
+    matmul = 3 * formulas.FP32_BYTES * params["matmul_size"] ** 2
+    tokens = 8 * params["steps"] * params["batch_size"] * (params["seq_len"] + 1)  # int64 ids, on the device
+    return max(training, matmul) + tokens + formulas.RUNTIME_BYTES
 
 
 SPEC = LabSpec(
@@ -28,7 +44,7 @@ SPEC = LabSpec(
         Param("seq_len", "int", 1024, "序列长度", "tokens per sequence", 4, 32768),
         Param("batch_size", "int", 16, "每步序列数", "sequences per step", 1, 4096),
         Param("vocab_size", "int", 32768, "词表大小", "vocabulary size", 8, 262144),
-        Param("steps", "int", 50, "每种模式的训练步数", "training steps per mode", 2, 100000),
+        Param("steps", "int", 50, "每种模式的训练步数", "training steps per mode", 2, 10000),
         Param("warmup_steps", "int", 5, "不计时的预热步数", "untimed warm-up steps", 1, 1000),
         Param("lr", "float", 3e-4, "AdamW 学习率", "AdamW learning rate", 0.0, 1.0),
         Param("matmul_size", "int", 8192, "矩阵乘 n（n×n @ n×n）", "matmul size n for n³ products", 16, 32768),
@@ -44,4 +60,5 @@ SPEC = LabSpec(
               "steps": 30, "lr": 3e-3, "matmul_size": 512, "matmul_repeats": 3},
     gpu_size={},
     validate=_check_params,
+    estimate_bytes=estimate_bytes,
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from labs import formulas
 from labs.core.spec import LabSpec, Param, ParamError
 from labs.formulas import PRESETS
 
@@ -16,6 +19,26 @@ def _check_params(params: dict) -> None:
         raise ParamError(f"presets: unknown {unknown}; known: {', '.join(PRESETS)}")
     if params["hidden"] % params["heads"] or params["heads"] % params["kv_heads"]:
         raise ParamError("heads must divide hidden, and kv_heads must divide heads")
+
+
+
+def estimate_bytes(params: dict[str, Any], device: str) -> float:
+    """The timed training step at twice the batch (AdamW with fp32 master weights, activations in the training
+    precision), or the FLOP count of one sequence with eager attention (fp32 weights and gradients, the s×s scores
+    and softmax of every layer kept), whichever is larger; the matmul peak's three n×n matrices come after both."""
+    shape = formulas.ModelShape("trained", hidden=params["hidden"], layers=params["layers"], heads=params["heads"],
+                                kv_heads=params["kv_heads"], intermediate=params["intermediate"],
+                                vocab=params["vocab_size"])
+    element = 2 if params["dtype"] == "bf16" else formulas.FP32_BYTES
+    seq_len = params["seq_len"]
+    training = formulas.decoder_training_peak_bytes(shape, seq_len, 2 * params["batch"], bytes_per_value=element)
+    counted = (2 * formulas.FP32_BYTES * formulas.param_count(shape)
+               + shape.layers * formulas.layer_activation_bytes(shape, seq_len, 1, attention="math",
+                                                                bytes_per_value=element)
+               + shape.layers * formulas.FP32_BYTES * shape.heads * seq_len**2  # eager softmax, upcast to fp32
+               + formulas.cross_entropy_bytes(seq_len, shape.vocab))
+    matmul = 3 * element * params["matmul_size"] ** 2
+    return max(training, counted, matmul) + formulas.RUNTIME_BYTES
 
 
 SPEC = LabSpec(
@@ -57,4 +80,5 @@ SPEC = LabSpec(
               "seq_len": 32, "batch": 2, "steps": 3, "dtype": "fp32", "matmul_size": 256},
     gpu_size={},
     validate=_check_params,
+    estimate_bytes=estimate_bytes,
 )

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from labs import formulas
 from labs.core.spec import LabSpec, Param
+
+# Bytes a parameter under ZeRO-0 (the largest stage), measured: 16 (bf16 weights and gradients, fp32 master, m, v)
+# and DDP's gradient buckets and the allocator's rounding on top (17.8 GB for Ψ = 1.07B on an H200).
+STAGE0_BYTES_PER_PARAM = 17
+
+
+def estimate_bytes(params: dict[str, Any], device: str) -> float:
+    """ZeRO-0 holds everything on every rank: one GPU's share on cuda (one rank a GPU); on the CPU all the gloo
+    ranks the lab spawns share the host, each a process with torch of its own, beside the lab's own process."""
+    psi = params["layers"] * (params["hidden"] ** 2 + params["hidden"])
+    per_rank = STAGE0_BYTES_PER_PARAM * psi + formulas.FP32_BYTES * params["batch"] * params["hidden"] * params[
+        "layers"] + formulas.RUNTIME_BYTES
+    return per_rank if device == "cuda" else params["ranks"] * per_rank + formulas.RUNTIME_BYTES
+
 
 SPEC = LabSpec(
     id="zero-memory",
@@ -29,5 +46,6 @@ SPEC = LabSpec(
     cpu_size={"hidden": 512, "layers": 8, "batch": 4},  # Ψ ≈ 2.1M: a few seconds on 2 cores
     gpu_size={"hidden": 8192, "layers": 16},  # Ψ ≈ 1.07B: ZeRO-0 holds ~17 GB per GPU
     distributed=True,
+    estimate_bytes=estimate_bytes,
     version="1",
 )

@@ -1,61 +1,37 @@
-"""Requests per second for the question page and for grading, as ratios to a bare FastAPI endpoint.
+"""Requests per second and latency (p50/p95/p99) of the question page and of grading, beside a bare FastAPI
+endpoint served the same way in the same run, at 4 and at 32 concurrent clients.
 
-All three are served by uvicorn in their own process on loopback and driven by the same client
-(keep-alive connections from a few threads) for the same time, so the ratio is what PrepLab's own
-work costs on top of the framework, whatever this machine's speed.
+Every server is uvicorn in its own process on loopback; the clients are tests/http_load.py's lean keep-alive
+clients in this process (gzip accepted, the CSRF cookie and token a page gives), so the figures are the servers',
+not the client's. Each measurement is preceded by an untimed warm-up, and the question pages are first visited
+once each, so this is the warm figure; start-up is tests/bench/cold_start.py's. Run alone:
+.venv/bin/python -m tests.bench.web_throughput
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
-from collections.abc import Callable
-from itertools import count
 from pathlib import Path
-from urllib.parse import quote
 
-import httpx
-
-from tests.csrf import page_headers
+from tests.bench.targets import Target
+from tests.http_load import Client, Tally, closed_loop
 from tests.server import LiveServer, free_port, imported_database, new_server
 
 DURATION_S = 4.0
-THREADS = 4
+WARMUP_S = 1.0
+CLIENTS = (4, 32)
+QUESTION_TARGET = 0.5  # × the bare endpoint's req/s, warm
+GRADING_TARGET = 0.3
 
 
-def _drive(base_url: str, request: Callable[[httpx.Client, int], httpx.Response]) -> float:
-    """Requests per second over DURATION_S from THREADS keep-alive clients; any non-2xx answer fails the run."""
-    done = count()
-    failures: list[str] = []
-    stop_at = time.perf_counter() + DURATION_S
-
-    def worker() -> None:
-        with httpx.Client(base_url=base_url, timeout=10) as client:
-            while time.perf_counter() < stop_at:
-                response = request(client, next(done))
-                if response.status_code >= 300:
-                    failures.append(f"{response.status_code} {response.text[:200]}")
-                    return
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if failures:
-        raise RuntimeError(f"benchmark request failed: {failures[0]}")
-    return (next(done) - THREADS) / elapsed
-
-
-def _bare_server() -> tuple[subprocess.Popen[bytes], str]:
+def bare_server() -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tests.bench.bare_app:app", "--port", str(port), "--log-level", "warning"],
@@ -72,51 +48,111 @@ def _bare_server() -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("bare server did not start")
 
 
-def _question_ids(server: LiveServer) -> list[str]:
-    with urllib.request.urlopen(f"{server.url}/api/search?q={quote('训练')}&limit=50", timeout=10) as response:
-        results = json.load(response)["results"]
-    return [result["id"] for result in results]
+def question_ids(database: Path, count: int = 40) -> list[str]:
+    """Questions backed by a lab first (the costliest pages), then others, all active."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT q.id FROM question q WHERE q.retired = 0 ORDER BY EXISTS (SELECT 1 FROM question_concept qc "
+            "JOIN concept c ON c.id = qc.concept_id WHERE qc.question_id = q.id AND c.labs != '[]') DESC, q.id "
+            "LIMIT ?", (count,)).fetchall()
+    return [row[0] for row in rows]
 
 
-def _grading(folder: Path, template: Path, synchronous: str) -> float:
-    """Grades per second on a fresh copy of the database, the server's SQLite in `synchronous` mode."""
-    os.environ["PREPLAB_SQLITE_SYNCHRONOUS"] = synchronous
-    run = folder / synchronous.lower()
-    run.mkdir()
-    server = new_server(run, template)
+def line(label: str, tally: Tally, seconds: float, baseline: float | None) -> str:
+    rate = tally.count / seconds
+    ratio = f"{rate / baseline:5.2f}x baseline" if baseline else "  baseline    "
+    errors = f"  errors {tally.errors()}" if tally.errors() or any(s >= 300 for s in tally.statuses) else ""
+    return (f"  {label:<34} {rate:7.0f} req/s  {ratio}  p50 {tally.percentile_ms(0.5):7.1f}  "
+            f"p95 {tally.percentile_ms(0.95):7.1f}  p99 {tally.percentile_ms(0.99):7.1f} ms{errors}")
+
+
+async def measure(url: str, request, clients: int, page: str | None) -> tuple[Tally, float]:  # type: ignore[no-untyped-def]
+    return await closed_loop(url, request, clients=clients, duration_s=DURATION_S, warmup_s=WARMUP_S, page=page)
+
+
+async def visit_once(url: str, paths: list[str]) -> None:
+    client = Client(url)
     try:
-        ids = _question_ids(server)
-        headers = page_headers(server.url)  # the token a page would send
-        return _drive(server.url, lambda client, i: client.post(
-            f"/api/review/{ids[i % len(ids)]}", json={"rating": 3}, headers=headers))
+        for path in paths:
+            await client.request("GET", path)
+    finally:
+        await client.close()
+
+
+def grading(folder: Path, template: Path, synchronous: str, clients: int) -> tuple[Tally, float]:
+    """Grades on a fresh copy of the database, the server's SQLite in `synchronous` mode; every client grades
+    its own questions, each grade the next version of its card (so none is a duplicate or a conflict)."""
+    run = folder / f"{synchronous.lower()}-{clients}"
+    run.mkdir()
+    os.environ["PREPLAB_SQLITE_SYNCHRONOUS"] = synchronous
+    try:
+        server = new_server(run, template)
+    finally:
+        os.environ.pop("PREPLAB_SQLITE_SYNCHRONOUS", None)
+    ids = question_ids(server.database, 192)
+    versions: dict[str, int] = {}
+
+    async def grade(client: Client, sequence: int):  # type: ignore[no-untyped-def]
+        mine = ids[sequence % clients::clients] or ids
+        question = mine[(sequence // clients) % len(mine)]
+        reply = await client.request("POST", f"/api/review/{question}",
+                                     json={"rating": 3, "reps": versions.get(question, 0)})
+        if reply.status == 200:
+            versions[question] = int(reply.json()["reps"])
+        return reply
+
+    try:
+        return asyncio.run(measure(server.url, grade, clients, "/settings"))
     finally:
         server.stop()
-        os.environ.pop("PREPLAB_SQLITE_SYNCHRONOUS", None)
 
 
-def main() -> None:
+def main() -> list[Target]:
     os.environ.setdefault("PREPLAB_TIMEZONE", "UTC")
+    targets: list[Target] = []
+    results: dict[int, dict[str, tuple[Tally, float]]] = {}
     with tempfile.TemporaryDirectory() as folder:
         template = imported_database(Path(folder) / "template.db")
-        server = new_server(Path(folder), template)
-        bare, bare_url = _bare_server()
+        server: LiveServer = new_server(Path(folder), template)
+        bare, bare_url = bare_server()
         try:
-            ids = _question_ids(server)
-            baseline = _drive(bare_url, lambda client, _i: client.get("/constant"))
-            page = _drive(server.url, lambda client, i: client.get(f"/questions/{ids[i % len(ids)]}"))
+            paths = [f"/questions/{qid}" for qid in question_ids(server.database)]
+            asyncio.run(visit_once(server.url, paths))
+            for clients in CLIENTS:
+                results[clients] = {
+                    "bare": asyncio.run(measure(bare_url, lambda c, _i: c.request("GET", "/constant"), clients, None)),
+                    "question": asyncio.run(measure(server.url, lambda c, i: c.request("GET", paths[i % len(paths)]),
+                                                    clients, "/settings")),
+                }
         finally:
             bare.kill()
             server.stop()
-        full = _grading(Path(folder), template, "FULL")
-        normal = _grading(Path(folder), template, "NORMAL")
-    print(f"web throughput ({THREADS} keep-alive clients, {DURATION_S:.0f} s each, uvicorn, one process)")
-    print(f"  bare FastAPI constant endpoint : {baseline:8.0f} req/s  (baseline)")
-    print(f"  question page /questions/{{id}} : {page:8.0f} req/s  ({page / baseline:5.2f}x baseline)")
-    print(f"  grading POST /api/review/{{id}} : {full:8.0f} req/s  ({full / baseline:5.2f}x baseline; "
-          "synchronous=FULL, the default: every grade survives a power cut)")
-    print(f"  grading, synchronous=NORMAL    : {normal:8.0f} req/s  ({normal / baseline:5.2f}x baseline; "
-          f"FULL costs {100 * (1 - full / normal):.0f}%)")
+        for clients in CLIENTS:
+            results[clients]["full"] = grading(Path(folder), template, "FULL", clients)
+        results[CLIENTS[0]]["normal"] = grading(Path(folder), template, "NORMAL", CLIENTS[0])
+    print(f"web throughput (uvicorn, one process; lean keep-alive clients; {WARMUP_S:.0f} s warm-up, "
+          f"{DURATION_S:.0f} s timed)")
+    for clients in CLIENTS:
+        row = results[clients]
+        base = row["bare"][0].count / row["bare"][1]
+        print(f" {clients} concurrent clients")
+        print(line("bare FastAPI constant endpoint", *row["bare"], None))
+        print(line("question page /questions/{id}", *row["question"], base))
+        print(line("grading POST /api/review/{id} FULL", *row["full"], base))
+        if "normal" in row:
+            print(line("grading, synchronous=NORMAL", *row["normal"], base))
+        page_ratio = row["question"][0].count / row["question"][1] / base
+        grade_ratio = row["full"][0].count / row["full"][1] / base
+        clean = not row["question"][0].errors() and not row["full"][0].errors()
+        targets.append(Target(f"question page, warm, {clients} clients", f"{page_ratio:.2f}x bare ({base:.0f} req/s)",
+                              f">= {QUESTION_TARGET}x", page_ratio >= QUESTION_TARGET and clean))
+        targets.append(Target(f"grading (synchronous=FULL), {clients} clients",
+                              f"{grade_ratio:.2f}x bare ({base:.0f} req/s)", f">= {GRADING_TARGET}x",
+                              grade_ratio >= GRADING_TARGET and clean))
+    return targets
 
 
 if __name__ == "__main__":
-    main()
+    from tests.bench.targets import report
+
+    report(main())

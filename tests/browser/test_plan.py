@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.db import make_engine
 from app.models import LearnerQuestion, ReviewCard
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.server import LiveServer
 
 CARD = ".review-card"
@@ -174,7 +174,7 @@ def test_reading_and_finding_pages(page, live_server: LiveServer) -> None:  # ty
     line = href.split("#")[1]
     assert page.locator(f"li#{line}").is_visible()
     assert page.evaluate("location.hash") == f"#{line}"
-    screenshot(page, "source-line")
+    page.screenshot(path=str(ARTIFACTS / "source-line.png"))  # the screen as opened: the cited line marked
 
     page.goto(f"{live_server.url}/search?q=DP")
     first = page.locator("li.search-hit").first

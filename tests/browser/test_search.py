@@ -73,7 +73,8 @@ def test_the_form_works_without_javascript(live_server: LiveServer, browser) -> 
         page.select_option("select[name=kind]", "open")
         with page.expect_navigation():
             page.click(".search-box button[type=submit]")
-        assert titles(page)[0].startswith(EXPECTED_TITLES["LoRA"])
+        # both LoRA questions (the documents' and bank 005's parameter-count one) come before any QLoRA one
+        assert any(title.startswith(EXPECTED_TITLES["LoRA"]) for title in titles(page)[:2]), titles(page)[:3]
         assert parse_qs(urlparse(page.url).query)["kind"] == ["open"]
     finally:
         context.close()

@@ -1,0 +1,1 @@
+"""The memory planner: per-GPU bytes to train or serve a model, from the labs' own formulas (labs/formulas.py)."""
