@@ -24,6 +24,7 @@ from app.labs.catalog import probe_in_background
 from app.labs.routes import router as labs_router
 from app.labs.runner import stop_all as stop_lab_runs
 from app.labs.service import on_startup as labs_on_startup
+from app.labs.shown import warm as warm_lab_results
 from app.limits import BodyLimits, size_text
 from app.messages import translate
 from app.mock.routes import router as mock_router
@@ -60,8 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with session_scope(engine) as session:
             app.state.local_user_id = ensure_local_user(session=session, name=settings.default_user).id
             # Made now, not by the first page that asks: two first pages at once would both insert it.
-            preferences(session=session, user_id=app.state.local_user_id)
+            language = preferences(session=session, user_id=app.state.local_user_id).language
             labs_on_startup(session)
+            warm_lab_results(session=session, lang=language)
         scheduled = asyncio.create_task(backup_on_schedule(settings)) if backups else None
         yield
         if scheduled is not None:

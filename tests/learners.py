@@ -30,7 +30,8 @@ class Ledger:
     """What the server acknowledged, and how every request went (overall and by kind)."""
 
     grades: dict[str, int] = field(default_factory=dict)  # idempotency key suffix ":{question}:{version}" → log id
-    autosaves: dict[tuple[int, int], int] = field(default_factory=dict)  # (interview, position) → revision
+    autosaves: dict[tuple[int, int], int] = field(default_factory=dict)  # (interview, position) → last revision
+    saves_acknowledged: int = 0
     tally: Tally = field(default_factory=Tally)
     by_kind: dict[str, Tally] = field(default_factory=dict)
     rounds: int = 0
@@ -109,6 +110,7 @@ class Learner:
             "PUT", f"/api/mock-interviews/{interview}/answers/{position}", json=body))
         if reply is not None and reply.status == 200 and not reply.json().get("stale"):
             key = (interview, position)
+            self.ledger.saves_acknowledged += 1
             self.ledger.autosaves[key] = max(revision, self.ledger.autosaves.get(key, 0))
 
     async def _act(self, client: Client, action: str) -> None:

@@ -50,7 +50,8 @@ def main() -> list[Target]:
     for example in tally.examples[:3]:
         print(f"    e.g. {example}")
     print(f"  afterwards, from the database: {verdict.grades_checked} acknowledged grades, {verdict.autosaves_checked} "
-          f"acknowledged autosaves checked; integrity_check {verdict.integrity}; "
+          f"autosaved answers (the newest of {ledger.saves_acknowledged} acknowledged saves) checked; "
+          f"integrity_check {verdict.integrity}; "
           f"{'nothing lost or doubled' if verdict.ok else '; '.join(verdict.problems[:5])}")
     errors = sum(count for status, count in tally.statuses.items() if status >= 500)
     timeouts = tally.failures.get("timeout", 0) + tally.failures.get("no reply", 0)
@@ -62,7 +63,7 @@ def main() -> list[Target]:
                f"< {P95_TARGET_MS:.0f} ms", p95 < P95_TARGET_MS),
         Target(f"{LEARNERS}-learner load: p99", f"{p99:.0f} ms", f"< {P99_TARGET_MS:.0f} ms", p99 < P99_TARGET_MS),
         Target(f"{LEARNERS}-learner load: nothing lost or doubled",
-               f"{verdict.grades_checked} grades, {verdict.autosaves_checked} autosaves", "all stored once",
+               f"{verdict.grades_checked} grades, {ledger.saves_acknowledged} saves", "all stored once",
                verdict.ok),
     ]
 
