@@ -7,6 +7,7 @@ time (about 30 s) and sent to 127.0.0.1 only."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import shutil
 import time
 from pathlib import Path
@@ -20,6 +21,12 @@ from tests.server import LiveServer, imported_database
 CLIENTS = 30
 BURST_S = 10.0
 KILL_AFTER_S = 4.0
+
+
+def run_apart(coroutine):  # type: ignore[no-untyped-def]
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop running in this one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +50,7 @@ def test_thirty_learners_then_a_kill_lose_and_double_nothing(tmp_path: Path, tem
     questions = active_questions(server.database)
     first = Ledger()
     try:
-        asyncio.run(learners(server.url, questions, count=CLIENTS, duration_s=BURST_S, ledger=first,
+        run_apart(learners(server.url, questions, count=CLIENTS, duration_s=BURST_S, ledger=first,
                              think_s=(0.2, 0.8)))
         assert first.rounds == CLIENTS
         assert not no_server_errors(first.tally), first.tally.examples
@@ -59,7 +66,7 @@ def test_thirty_learners_then_a_kill_lose_and_double_nothing(tmp_path: Path, tem
             await asyncio.to_thread(server.kill)  # in the middle of requests: some answered, some cut off
             await crowd
 
-        asyncio.run(burst_with_a_kill())
+        run_apart(burst_with_a_kill())
     finally:
         server.stop()
     assert not no_server_errors(second.tally), second.tally.examples
@@ -67,7 +74,7 @@ def test_thirty_learners_then_a_kill_lose_and_double_nothing(tmp_path: Path, tem
 
     restarted = LiveServer(database=server.database).start()
     try:
-        assert asyncio.run(page_status(restarted.url, "/review")) == 200
+        assert run_apart(page_status(restarted.url, "/review")) == 200
     finally:
         restarted.stop()
     ledger = Ledger(grades={**first.grades, **second.grades}, autosaves={**first.autosaves, **second.autosaves})
@@ -109,7 +116,7 @@ def test_more_clients_than_threads_and_connections_never_stall(tmp_path: Path, t
 
     try:
         started = time.perf_counter()
-        asyncio.run(crowd())
+        run_apart(crowd())
         took = time.perf_counter() - started
     finally:
         server.stop()
