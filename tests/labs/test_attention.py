@@ -7,16 +7,13 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from labs import attention  # noqa: E402
-from labs.core.env import capture  # noqa: E402
-from labs.core.runner import RunContext  # noqa: E402
 from labs.core.schema import LabResult  # noqa: E402
 from labs.core.spec import ParamError  # noqa: E402
+from tests.labs.runs import run_lab  # noqa: E402
 
 
 def _run(device: str) -> LabResult:
-    ctx = RunContext(device=device, env=capture(device), quiet=True)
-    result = attention.run(attention.SPEC.resolve(device, {}), ctx)
-    return LabResult.model_validate(result.model_dump())
+    return run_lab(attention, device)
 
 
 @pytest.fixture(scope="module")

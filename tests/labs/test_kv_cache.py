@@ -8,15 +8,12 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from labs import kv_cache  # noqa: E402
-from labs.core.env import capture  # noqa: E402
-from labs.core.runner import RunContext  # noqa: E402
 from labs.core.schema import LabResult  # noqa: E402
+from tests.labs.runs import run_lab  # noqa: E402
 
 
 def _run(device: str) -> LabResult:
-    ctx = RunContext(device=device, env=capture(device), quiet=True)
-    result = kv_cache.run(kv_cache.SPEC.resolve(device, {}), ctx)
-    return LabResult.model_validate(result.model_dump())
+    return run_lab(kv_cache, device)
 
 
 @pytest.fixture(scope="module")

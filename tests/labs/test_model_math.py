@@ -8,15 +8,12 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from labs import model_math  # noqa: E402
-from labs.core.env import capture  # noqa: E402
-from labs.core.runner import RunContext  # noqa: E402
 from labs.core.schema import LabResult  # noqa: E402
+from tests.labs.runs import run_lab  # noqa: E402
 
 
 def _run(device: str) -> LabResult:
-    ctx = RunContext(device=device, env=capture(device), quiet=True)
-    result = model_math.run(model_math.SPEC.resolve(device, {}), ctx)
-    return LabResult.model_validate(result.model_dump())
+    return run_lab(model_math, device)
 
 
 @pytest.fixture(scope="module")
