@@ -43,10 +43,13 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check app labs solutions tests migrations
 	$(BIN)/mypy app
 
-test: $(DEV_STAMP)  ## install what tests need, lint, run the whole suite
+# The suite runs twice, side by side: on SQLite, and on PostgreSQL (PREPLAB_TEST_POSTGRES_URL's server, else a
+# throwaway cluster from Debian's binaries, else skipped with a line saying how to enable it; with CI=true it must
+# run). PREPLAB_TEST_WORKERS=N gives each half N pytest-xdist workers (tests/suite.py).
+test: $(DEV_STAMP)  ## install what tests need, lint, run the whole suite on SQLite and on PostgreSQL
 	$(BIN)/ruff check app labs solutions tests migrations
 	$(BIN)/mypy app
-	$(BIN)/pytest
+	$(BIN)/python -m tests.suite
 
 bench: $(DEV_STAMP)  ## benchmarks: figures printed as ratios to a baseline measured in the same run
 	$(BIN)/python -m tests.bench

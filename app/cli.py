@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.accounts.cli import add_commands as add_user_commands
 from app.cli_data import add_commands as add_data_commands
 from app.cli_data import export_progress, import_progress
+from app.cli_db import add_command as add_db_command
 from app.content.bank import ContentError
 from app.planner.cli import add_command as add_plan_command
 from app.settings import Settings, get_settings
@@ -40,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="升级数据库并启动网页服务 / migrate and serve the web app")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=_worker_count, metavar="N",
+                       help="工作进程数（默认 PREPLAB_WORKERS，1）/ server processes (default: PREPLAB_WORKERS, 1)")
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="把数据库升级到最新结构 / upgrade the schema")
@@ -51,12 +55,16 @@ def _parser() -> argparse.ArgumentParser:
                       help="只列出将导入的题目，不改动数据库 / list what would be imported; change nothing")
     load.add_argument("--progress", action="store_true",
                       help="导入 export --progress 写出的学习进度（一个文件）/ import a progress document (one FILE)")
+    load.add_argument("--user", metavar="NAME", help="--progress 导入给这位学习者（默认 PREPLAB_DEFAULT_USER）/ the "
+                                                     "learner --progress imports for (default: PREPLAB_DEFAULT_USER)")
     load.set_defaults(handler=_import)
 
     export = commands.add_parser("export", help="导出题目与概念 / export questions and concepts")
     export.add_argument("--json", action="store_true", help="题目与概念（JSON）/ questions and concepts as JSON")
     export.add_argument("--progress", action="store_true",
                         help="学习者的进度（复习记录、笔记、设置……）/ the learner's progress as one JSON document")
+    export.add_argument("--user", metavar="NAME", help="--progress 导出这位学习者的（默认 PREPLAB_DEFAULT_USER）/ "
+                                                       "whose progress (default: PREPLAB_DEFAULT_USER)")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     export.set_defaults(handler=_export)
 
@@ -80,7 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     optimize.add_argument("--user", help="learner name (default: PREPLAB_DEFAULT_USER)")
     optimize.set_defaults(handler=_srs_optimize)
     add_data_commands(commands, _engine)
+    add_user_commands(commands, _engine)
     add_plan_command(commands)
+    add_db_command(commands)  # db copy (app/db_copy.py)
     return parser
 
 
@@ -94,13 +104,24 @@ def _engine(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from app.accounts.listen import open_listen_refusal
+    from app.serve import serve
 
-    from app.main import create_app
-
-    _engine(settings).dispose()
-    uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port)
+    host = args.host or settings.host
+    refused = open_listen_refusal(host, settings)
+    if refused is not None:
+        print(refused, file=sys.stderr)  # noqa: T201
+        return 2
+    # Migrates once, then 1 or N worker processes (app/serve.py). proxy_headers off there: PREPLAB_TRUSTED_PROXIES
+    # decides whose X-Forwarded-* to believe (app/accounts/setup.py).
+    serve(settings, host=host, port=args.port or settings.port, workers=args.workers or settings.workers)
     return 0
+
+
+def _worker_count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError(f"须为 1–64 的整数 / must be a whole number 1-64: {value!r}")
+    return int(value)
 
 
 def _migrate(_args: argparse.Namespace, settings: Settings) -> int:

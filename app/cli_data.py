@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.backup import BackupError, backup_name, copy_database, database_file, policy, restore
+from app.models import User
 from app.settings import Settings
 
 EngineFactory = Callable[[Settings], Engine]
@@ -81,13 +82,20 @@ def export_progress(args: argparse.Namespace, settings: Settings, engine: Engine
     from app.users import ensure_local_user
 
     connected = engine(settings)
+    name = getattr(args, "user", None) or settings.default_user
     with Session(connected) as session:
-        user_id = ensure_local_user(session=session, name=settings.default_user).id
-        session.commit()
+        if name == settings.default_user:
+            user_id = ensure_local_user(session=session, name=name).id
+            session.commit()
+        else:  # a team learner is exported, never made up
+            found = session.exec(select(User).where(User.name == name)).first()
+            if found is None:
+                return _fail(f"没有名为 {name} 的学习者 / no learner named {name}")
+            user_id = found.id
     assert user_id is not None
     with connected.connect() as connection:
         revision = MigrationContext.configure(connection).get_current_revision()
-    document = export_document(connected, user_id=user_id, user_name=settings.default_user, revision=revision)
+    document = export_document(connected, user_id=user_id, user_name=name, revision=revision)
     body = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
     if args.output:
         args.output.write_text(body, encoding="utf-8")
@@ -110,10 +118,15 @@ def import_progress(args: argparse.Namespace, settings: Settings, engine: Engine
     except ProgressError as error:
         return _fail(f"{args.paths[0]}: {error}")
     connected = engine(settings)
+    name = getattr(args, "user", None) or settings.default_user
     with Session(connected) as session:
-        user_id = ensure_local_user(session=session, name=settings.default_user).id
+        created = session.exec(select(User).where(User.name == name)).first() is None
+        user_id = ensure_local_user(session=session, name=name).id
         session.commit()
     assert user_id is not None
+    if created and name != settings.default_user:
+        _say(f"已新建学习者 {name}（无密码：用 preplab users reset-password {name} 设置）/ created learner {name} (no "
+             f"password yet: set one with `preplab users reset-password {name}`)")
     try:
         report = import_progress(connected, document, user_id=user_id)
     except (ProgressError, ValueError, TypeError) as error:

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -28,17 +28,35 @@ def pool_size_for(worker_threads: int) -> tuple[int, int]:
     return worker_threads + POOL_SPARE, worker_threads
 
 
+def driver_url(database_url: str) -> str:
+    """The URL with PrepLab's driver named: `postgresql://` (and `postgres://`) mean psycopg 3, not SQLAlchemy's
+    default psycopg2, which PrepLab does not depend on. Other URLs are returned as they are."""
+    for scheme in ("postgresql://", "postgres://"):
+        if database_url.startswith(scheme):
+            return "postgresql+psycopg://" + database_url.removeprefix(scheme)
+    return database_url
+
+
+def is_postgres(database_url: str) -> bool:
+    return make_url(driver_url(database_url)).get_backend_name() == "postgresql"
+
+
 def make_engine(database_url: str, *, echo: bool = False, synchronous: str = "FULL",
                 worker_threads: int | None = None) -> Engine:
     """The one engine factory. `synchronous` is SQLite's: FULL (the default) syncs the WAL at every commit, so a
     grade, an autosave or a note that was acknowledged survives a power cut, not only a crash of PrepLab.
-    `worker_threads`: the server's route threads, which size the connection pool (pool_size_for)."""
+    `worker_threads`: the server's route threads, which size the connection pool (pool_size_for), on SQLite and
+    PostgreSQL alike."""
     if synchronous not in ("FULL", "NORMAL"):
         raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+    database_url = driver_url(database_url)
     connect_args: dict[str, Any] = {}
     if database_url.startswith("sqlite"):
         # FastAPI serves requests from a thread pool; one connection is never shared concurrently.
         connect_args["check_same_thread"] = False
+    elif is_postgres(database_url):
+        # Timestamps come back as UTC instants whatever the server's zone, as SQLite's do (app/clock.py).
+        connect_args["options"] = "-c timezone=UTC"
     extra: dict[str, Any] = {}
     if database_url in ("sqlite://", "sqlite:///:memory:"):
         # An in-memory database lives in its connection: every session must share that one.
@@ -48,7 +66,30 @@ def make_engine(database_url: str, *, echo: bool = False, synchronous: str = "FU
     engine = create_engine(database_url, echo=echo, connect_args=connect_args, **extra)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", lambda connection, record: _sqlite_pragmas(connection, synchronous))
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
     return engine
+
+
+def _no_nul(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
+def _without_nul(connection: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                 executemany: bool) -> tuple[str, Any]:
+    """PostgreSQL's text cannot hold U+0000 (psycopg refuses it, and the request would end in a 500): a NUL in a
+    value a learner sent becomes U+FFFD, the character that stands for one that cannot be represented. An id or a
+    filter holding one then simply matches nothing, as it does on SQLite."""
+    def clean(values: Any) -> Any:
+        if isinstance(values, dict):
+            return {key: _no_nul(value) for key, value in values.items()}
+        if isinstance(values, (list, tuple)):
+            return type(values)(_no_nul(value) for value in values)
+        return values
+
+    if executemany and isinstance(parameters, (list, tuple)):
+        return statement, [clean(values) for values in parameters]
+    return statement, clean(parameters)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, synchronous: str) -> None:
@@ -73,7 +114,7 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))  # configparser interpolation
+    config.set_main_option("sqlalchemy.url", driver_url(database_url).replace("%", "%%"))  # configparser interpolation
     return config
 
 

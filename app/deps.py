@@ -1,26 +1,55 @@
 """Request-scoped dependencies: the database session, the app's settings and the viewer (user + preferences).
 
 None of them holds a database connection while the request waits for a worker thread. The request's Session is
-made and closed on the event loop (an async dependency, closed as soon as the route returns): it connects only
-when the route, in its worker thread, first asks it something, and hands the connection back without waiting for
-a thread. The viewer is read in a short session of its own, closed before the route runs. So the connections in
+made on the event loop (an async dependency): it connects only when the route, in its worker thread, first asks it
+something, and hands the connection back in that same thread as soon as the route returns
+(SessionReleasingRoute), before FastAPI serializes the response, which for a sync route waits for a thread again. The viewer is read in a short session of its own, closed before the route runs. So the connections in
 use are at most the busy worker threads (plus the lab runner's), and the pool is sized from the thread count
 (app/db.py pool_size_for, PREPLAB_WORKER_THREADS)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, HTTPException, Path, Request
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.models import UserSettings
 from app.settings import Settings
 from app.validation import MAX_SQL_INT
+
+
+class SessionReleasingRoute(APIRoute):
+    """A route whose request Session hands its connection back in the endpoint's own thread, as soon as a sync
+    endpoint returns. FastAPI closes `scope="function"` dependencies only after the response is serialized, and
+    serializing a sync endpoint's return value waits for a worker thread of its own: without this, every finished
+    request would hold its connection while it queued for that thread, and a burst of requests would empty the
+    pool (30 s stalls, then 500s). Every router uses it (APIRouter(route_class=SessionReleasingRoute))."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _releasing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the signature and annotations through __wrapped__
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        finally:
+            for value in kwargs.values():
+                if isinstance(value, Session):
+                    value.close()  # objects stay readable; the connection goes back to the pool now
+
+    return run
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -48,22 +77,47 @@ class Viewer:
     daily_review_limit: int = 100
     interview_date: date | None = None
     interview_topics: tuple[str, ...] = field(default_factory=tuple)
+    # Who is signed in (team mode, app/accounts); with accounts off, the one local user, who is the admin.
+    is_admin: bool = False
+    user_name: str = "local"
 
 
-def read_viewer(engine: Engine, user_id: int) -> Viewer:
-    """The learner's preferences as a Viewer, in a session of its own that is closed before this returns."""
-    with Session(engine) as session:
-        prefs = session.get(UserSettings, user_id)
+# Where the accounts gate (app/accounts/gate.py) leaves the signed-in learner's Viewer for the request.
+VIEWER_SCOPE_KEY = "preplab.viewer"
+
+
+def viewer_of(user_id: int, prefs: UserSettings | None, *, user_name: str, is_admin: bool) -> Viewer:
     if prefs is None:
-        return Viewer(user_id=user_id)
+        return Viewer(user_id=user_id, user_name=user_name, is_admin=is_admin)
     return Viewer(user_id=user_id, lang=prefs.language, theme=prefs.theme,
                   daily_new_limit=prefs.daily_new_limit, desired_retention=prefs.desired_retention,
                   daily_review_limit=prefs.daily_review_limit, interview_date=prefs.interview_date,
-                  interview_topics=tuple(prefs.interview_topics or ()))
+                  interview_topics=tuple(prefs.interview_topics or ()), user_name=user_name, is_admin=is_admin)
+
+
+def read_viewer(engine: Engine, user_id: int, *, user_name: str = "local", is_admin: bool = True) -> Viewer:
+    """The learner's preferences as a Viewer, in a session of its own that is closed before this returns (the
+    defaults: the single-user mode's local user, who is the admin of a group of one)."""
+    with Session(engine) as session:
+        prefs = session.get(UserSettings, user_id)
+    return viewer_of(user_id, prefs, user_name=user_name, is_admin=is_admin)
+
+
+def current_viewer(request: Request) -> Viewer | None:
+    """The viewer of this request without waiting for one: the signed-in learner the gate found (team mode), else
+    None (single-user mode: read_viewer; team mode: nobody is signed in)."""
+    found = request.scope.get(VIEWER_SCOPE_KEY)
+    return found if isinstance(found, Viewer) else None
 
 
 def get_viewer(request: Request) -> Viewer:
-    return read_viewer(request.app.state.engine, request.app.state.local_user_id)
+    found = current_viewer(request)
+    if found is not None:
+        return found
+    settings: Settings = request.app.state.settings
+    if settings.accounts:  # only public routes get here unsigned-in, and none of them asks for a learner
+        raise HTTPException(401, "需要登录 / sign-in required")
+    return read_viewer(request.app.state.engine, request.app.state.local_user_id, user_name=settings.default_user)
 
 
 # scope="function": closed when the route returns (its response built), not after the response has been sent.

@@ -9,10 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
+from app.deps import SessionReleasingRoute
 from app.settings import PROJECT_ROOT
 from app.templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=SessionReleasingRoute)
 FAVICON = PROJECT_ROOT / "static" / "icons" / "icon-192.png"
 
 

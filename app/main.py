@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
@@ -14,15 +15,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from app.accounts.setup import install_accounts, trust_proxies
 from app.backup import policy as backup_policy
 from app.backup_schedule import backup_on_schedule
+from app.cohort.routes import router as cohort_router
 from app.content.bank import ContentError
 from app.db import make_engine, session_scope, upgrade_database
-from app.deps import Viewer, read_viewer
+from app.deps import Viewer, current_viewer, read_viewer
 from app.docs_pages import router as docs_router
 from app.labs.catalog import probe_in_background
 from app.labs.routes import router as labs_router
 from app.labs.runner import stop_all as stop_lab_runs
+from app.labs.runner import tick as lab_queue_tick
 from app.labs.service import on_startup as labs_on_startup
 from app.labs.shown import warm as warm_lab_results
 from app.limits import BodyLimits, size_text
@@ -38,6 +42,7 @@ from app.review.routes import router as review_router
 from app.search.routes import router as search_router
 from app.security import CsrfGuard, SiteGuard, csrf_secret
 from app.settings import PROJECT_ROOT, Settings, get_settings
+from app.shared_state import Watcher, exclusive
 from app.static_files import STATIC_MOUNT, CachedStaticFiles
 from app.study.routes import router as study_router
 from app.templating import render, warm_templates
@@ -45,7 +50,9 @@ from app.users import ensure_local_user
 from app.validation import MAX_SQL_INT, validation_messages
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    """`migrate=False`: the schema is already at head (`preplab serve --workers N` migrates once, in the parent,
+    before any worker starts)."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, echo=settings.echo_sql, synchronous=settings.sqlite_synchronous,
                          worker_threads=settings.worker_threads)
@@ -57,17 +64,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         probe_in_background()  # torch and the GPU, asked once off the request path; only the run form waits
         warm_templates()
         backups = backup_policy(settings)
-        upgrade_database(engine, backups=backups)
+        if migrate:
+            upgrade_database(engine, backups=backups)
         with session_scope(engine) as session:
-            app.state.local_user_id = ensure_local_user(session=session, name=settings.default_user).id
-            # Made now, not by the first page that asks: two first pages at once would both insert it.
-            language = preferences(session=session, user_id=app.state.local_user_id).language
+            exclusive(session, "start-up")  # workers starting together insert these one at a time
+            language = "zh"
+            if not settings.accounts:  # team mode has accounts instead (app/accounts), and no local user
+                app.state.local_user_id = ensure_local_user(session=session, name=settings.default_user).id
+                # Made now, not by the first page that asks: two first pages at once would both insert it.
+                language = preferences(session=session, user_id=app.state.local_user_id).language
+        with session_scope(engine) as session:
             labs_on_startup(session)
             warm_lab_results(session=session, lang=language)
+        # Once a second, off the request path: caches dropped after an import elsewhere, the lab queue moved on.
+        watcher = Watcher(engine, duties=(partial(lab_queue_tick, timeout_s=settings.lab_timeout_s),)).start()
         scheduled = asyncio.create_task(backup_on_schedule(settings)) if backups else None
         yield
         if scheduled is not None:
             scheduled.cancel()
+        await anyio.to_thread.run_sync(watcher.stop)
         await anyio.to_thread.run_sync(stop_lab_runs, engine)  # their process groups, before the engine goes
         engine.dispose()
 
@@ -77,16 +92,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.mount(STATIC_MOUNT, CachedStaticFiles(directory=str(PROJECT_ROOT / "static")), name="static")
     for router in (docs_router, study_router, review_router, card_router, plan_router, quiz_router, mock_router,
-                   search_router, preferences_router, labs_router, planner_router):
+                   search_router, preferences_router, labs_router, planner_router, cohort_router):
         app.include_router(router)
     _install_error_handlers(app)
     # Outermost last: the Host and Origin checks, then the body limit, then the CSRF token (which may read a form).
     secret = csrf_secret(settings)
+    install_accounts(app, settings)  # team mode's sign-in gate, inside the CSRF guard
     app.add_middleware(CsrfGuard, secret=lambda: secret)
     app.add_middleware(BodyLimits, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SiteGuard, allowed_hosts=settings.allowed_hosts)
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)  # level 9 costs a third more, saves <1%
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)  # 6 costs twice the CPU for 12% fewer bytes
+    trust_proxies(app, settings)
     return app
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker of `preplab serve --workers N` (uvicorn imports it by name in each worker process):
+    settings from the environment, the schema already migrated by the parent."""
+    return create_app(migrate=False)
 
 
 def _wants_json(request: Request) -> bool:
@@ -136,11 +159,15 @@ def _validation_response(request: Request, error: RequestValidationError) -> Res
 
 
 def _viewer(request: Request) -> Viewer:
-    """The learner's language and theme, so a 404 in English mode is English (before start-up: the defaults)."""
+    """The learner's language and theme, so a 404 in English mode is English (before start-up, or nobody signed in
+    in team mode: the defaults)."""
+    signed_in = current_viewer(request)
+    if signed_in is not None:
+        return signed_in
     user_id = getattr(request.app.state, "local_user_id", None)
-    if user_id is None:
-        return Viewer(user_id=0)
-    return read_viewer(request.app.state.engine, user_id)
+    if user_id is None or request.app.state.settings.accounts:
+        return Viewer(user_id=0, user_name="")
+    return read_viewer(request.app.state.engine, user_id, user_name=request.app.state.settings.default_user)
 
 
 async def _error_response(request: Request, status: int, message: str | Callable[[str], str]) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -25,6 +25,40 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True, max_length=80)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True)))
+    # Team mode (PREPLAB_ACCOUNTS=1, app/accounts): an argon2 hash (None: cannot sign in), admin | learner.
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: str = Field(default="learner", max_length=16)
+    disabled: bool = False
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser: only the SHA-256 of its cookie's random token is kept, so a copy of the database signs
+    no one in; revoked at sign-out, when the user is disabled, or when their password is reset."""
+
+    __tablename__ = "auth_session"
+    __table_args__ = (Index("ux_auth_session_token_hash", "token_hash", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class SignInAttempt(SQLModel, table=True):
+    """One try at signing in, kept in the database so that the back-off holds across every worker process."""
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (
+        Index("ix_sign_in_attempt_user_time", "user_name", "attempted_at"),
+        Index("ix_sign_in_attempt_client_time", "client", "attempted_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_name: str = Field(max_length=80)
+    client: str = Field(max_length=64)  # the client's address
+    attempted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    succeeded: bool
 
 
 class Bank(SQLModel, table=True):
@@ -287,6 +321,13 @@ class MockAnswer(SQLModel, table=True):
 
 class LabRun(SQLModel, table=True):
     __tablename__ = "lab_run"
+    # One running run per device across every worker process and server on this database (app/labs/queue.py claims
+    # the next queued run under a lock; the index is the guarantee).
+    __table_args__ = (
+        Index("ux_lab_run_running_device", "device", unique=True, sqlite_where=text("status = 'running'"),
+              postgresql_where=text("status = 'running'")),
+        Index("ix_lab_run_status", "status"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     lab: str = Field(index=True, max_length=80)
     status: str = Field(default="queued", max_length=16)  # queued | running | done | failed | cancelled
@@ -306,3 +347,20 @@ class LabRun(SQLModel, table=True):
     pid: int | None = None
     server_pid: int | None = None
     run_token: str | None = Field(default=None, max_length=64)
+    # Who started or uploaded the run; None: everyone's (the shipped references, runs from before accounts).
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # The server process that runs it (app/labs/processes.server_identity: host, boot, pid, start time), so that any
+    # worker can tell a run whose server died; a stop asked by another worker; the newest progress, for every worker.
+    server: str | None = Field(default=None, max_length=300)
+    stop_reason: str | None = Field(default=None, max_length=16)
+    progress: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class SharedState(SQLModel, table=True):
+    """A counter every worker process reads: `content` is bumped by each import, in the import's transaction, and a
+    worker that sees a new value drops its in-process caches (app/shared_state.py)."""
+
+    __tablename__ = "shared_state"
+    name: str = Field(primary_key=True, max_length=40)
+    revision: int = 0
+    changed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Table, and_, insert, select, update
+from sqlalchemy import Connection, Date, DateTime, Table, and_, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -63,7 +63,11 @@ def _table(name: str) -> Table | None:
 
 
 def _out(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime | date) else value
+    """Instants as aware UTC (SQLite hands them back naive, PostgreSQL in the session's zone): one document whichever
+    database wrote it."""
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _in(table: Table, name: str, value: Any) -> Any:
@@ -109,9 +113,11 @@ def export_progress(engine: Engine, *, user_id: int, user_name: str, revision: s
             document[section] = (items[0] if items else None) if section == "settings" else items
         runs = _table("lab_run")
         assert runs is not None
-        own = connection.execute(select(runs).where(runs.c.reference.is_(False), runs.c.status.in_(FINISHED_RUNS))
-                                 .order_by(runs.c.id)).mappings().all()
-        document["lab_runs"] = [_row_out(runs, row, ("id",)) for row in own]
+        query = select(runs).where(runs.c.reference.is_(False), runs.c.status.in_(FINISHED_RUNS))
+        if "user_id" in runs.c:  # team mode: the learner's own runs, and those from before accounts (everyone's)
+            query = query.where(or_(runs.c.user_id == user_id, runs.c.user_id.is_(None)))
+        own = connection.execute(query.order_by(runs.c.id)).mappings().all()
+        document["lab_runs"] = [_row_out(runs, row, ("id", "user_id")) for row in own]
     return document
 
 
@@ -154,7 +160,7 @@ def import_progress(engine: Engine, document: Mapping[str, Any], *, user_id: int
                                  insert_only=section in ("review_log", "bookmarks"))
                 if section in CHILDREN:
                     _children(connection, section, row_id, item.get("answers") or [], questions, report)
-        _lab_runs(connection, document.get("lab_runs") or [], report)
+        _lab_runs(connection, document.get("lab_runs") or [], report, user_id)
     return report
 
 
@@ -184,14 +190,17 @@ def _children(connection: Connection, section: str, parent_id: Any, answers: lis
         _upsert(connection, child, values, (parent_key, "position"), report, f"{section}.answers")
 
 
-def _lab_runs(connection: Connection, runs: list[Any], report: ImportReport) -> None:
+def _lab_runs(connection: Connection, runs: list[Any], report: ImportReport, user_id: int) -> None:
     table = _table("lab_run")
     assert table is not None
     for run in runs:
         if not isinstance(run, dict) or run.get("reference") or not _acceptable_lab_run(run):
             report.skipped["lab_runs"] += 1
             continue
-        values = _row_in(table, run, ("id", "pid", "server_pid", "run_token"))  # a process of another machine
+        # A process of another machine, and an id of another database: the run is this learner's here.
+        values = _row_in(table, run, ("id", "pid", "server_pid", "run_token", "server", "user_id"))
+        if "user_id" in table.columns:
+            values["user_id"] = user_id
         _upsert(connection, table, values, ("lab", "started_at", "device"), report, "lab_runs", insert_only=True)
 
 

@@ -53,11 +53,30 @@ class Settings(BaseSettings):
                                              "a thread never waits for a connection. Pages are CPU work under one "
                                              "GIL: a few threads serve more than many.",
     )
+    accounts: bool = Field(
+        default=False, description="Team mode: sign-in, one account per learner, an admin role (app/accounts); off: "
+                                   "one local user and no sign-in, as on a laptop.",
+    )
+    allow_open: bool = Field(
+        default=False, description="Let `preplab serve` listen on a non-loopback address with accounts off (anyone "
+                                   "who can reach it would use the one local user's data).",
+    )
+    session_days: float = Field(default=30, gt=0, le=366, description="How long a sign-in lasts (team mode).")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default=[], description="Addresses of reverse proxies whose X-Forwarded-Proto and X-Forwarded-For PrepLab "
+                                "believes (comma-separated; '*' any): the session cookie is Secure when the proxy "
+                                "was reached over https, and sign-in back-off counts the real client's address.",
+    )
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Server processes `preplab serve` starts (--workers): the schema is "
+                                            "migrated once before they start, and the lab queue and caches are kept "
+                                            "in step through the database (app/shared_state.py).",
+    )
     backup_dir: Path | None = Field(default=None, description="Where backups go; default: backups/ beside the DB.")
     backup_keep: int = Field(default=10, ge=1, description="How many automatic backups to keep (the newest).")
     backup_interval_h: float = Field(default=24, ge=0, description="Hours between automatic backups; 0: none.")
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
     @classmethod
     def _host_list(cls, value: object) -> object:
         if isinstance(value, str):

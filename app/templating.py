@@ -20,6 +20,9 @@ from app.static_files import url_for
 from app.study.sources import source_title_global
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
+# Templates are part of the installed code: compiled once (warm_templates) and never looked at again. With Jinja's
+# auto_reload every include of every page would stat its file first (a twentieth of a question page's time).
+templates.env.auto_reload = False
 templates.env.globals["t"] = translate
 templates.env.filters["markdown"] = render_markdown
 templates.env.filters["markdown_inline"] = render_inline  # titles and choices: no <p> around them

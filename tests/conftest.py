@@ -1,4 +1,5 @@
-"""Shared fixtures: real SQLite databases in a temporary folder, migrated by Alembic, and the app over them."""
+"""Shared fixtures: real databases (SQLite files, or PostgreSQL with PREPLAB_TEST_POSTGRES_URL: tests/backends.py),
+migrated by Alembic once per session and copied per test, and the app over them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 from sqlmodel import Session
 
 from app.content.importer import ImportReport
@@ -18,6 +19,7 @@ from app.db import make_engine, upgrade_database
 from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings
 from app.users import ensure_local_user
+from tests.backends import ON_POSTGRES, SERVER_URL, built_database, copy_database, database_url, drop_created
 from tests.csrf import as_page, page_client
 
 CONTENT = PROJECT_ROOT / "content"
@@ -45,9 +47,38 @@ def content_kinds() -> dict[str, int]:
 ImportInto = Callable[..., ImportReport]
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    if ON_POSTGRES:
+        return f"database: PostgreSQL ({make_url(SERVER_URL or '').render_as_string()})"
+    return "database: SQLite (set PREPLAB_TEST_POSTGRES_URL to run on PostgreSQL)"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_created()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (--dist loadgroup) the reference solutions stay on one worker: they share one session
+    fixture that runs every solution, which each worker would otherwise run again."""
+    for item in items:
+        if "solutions" in Path(str(item.path)).relative_to(Path(__file__).parent).parts[:1]:
+            item.add_marker(pytest.mark.xdist_group("solutions"))
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database at the newest revision, migrated once per session and copied by each test that needs one."""
+    return built_database(tmp_path_factory.mktemp("migrated") / "migrated.db")
+
+
+def migrated_copy(folder: Path, template: Path) -> str:
+    """The URL of a fresh copy of `template` (a migrated database) in `folder`."""
+    return database_url(copy_database(template, folder / "preplab.db"))
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'preplab.db'}", content_dir=CONTENT)
+def settings(tmp_path: Path, migrated_database: Path) -> Settings:
+    return Settings(database_url=migrated_copy(tmp_path, migrated_database), content_dir=CONTENT)
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from tests.backends import ON_POSTGRES, query
 from tests.http_load import Client, NoReply, Reply, Tally
 
 SEARCHES = ["零冗余", "ZeRO", "混合精度", "LoRA", "显存", "梯度累积", "流水线并行", "NCCL", "FP16", "Adam"]
@@ -133,8 +133,7 @@ class Learner:
 
 
 def active_questions(database: Path) -> list[str]:
-    with sqlite3.connect(database) as connection:
-        return [row[0] for row in connection.execute("SELECT id FROM question WHERE retired = 0 ORDER BY id")]
+    return [row[0] for row in query(database, "SELECT id FROM question WHERE NOT retired ORDER BY id")]
 
 
 async def learners(base_url: str, questions: list[str], *, count: int, duration_s: float, ledger: Ledger,
@@ -161,14 +160,13 @@ class Verdict:
 def verify(database: Path, ledger: Ledger) -> Verdict:
     """From the database file: each acknowledged grade has exactly one review-log row (its own id, its key), no key
     is stored twice, each acknowledged autosave is stored (the stored revision is that one or a later one, with
-    that revision's text), and SQLite's integrity check passes."""
+    that revision's text), and SQLite's integrity check passes (PostgreSQL has none to run: "ok")."""
     problems: list[str] = []
-    with sqlite3.connect(database) as connection:
-        logs = connection.execute("SELECT id, idempotency_key FROM review_log").fetchall()
-        answers = {(row[0], row[1]): (row[2], row[3]) for row in connection.execute(
-            "SELECT interview_id, position, revision, answer FROM mock_answer")}
-        starts = dict(connection.execute("SELECT id, user_id FROM mock_interview").fetchall())
-        integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
+    logs = query(database, "SELECT id, idempotency_key FROM review_log")
+    answers = {(row[0], row[1]): (row[2], row[3]) for row in query(
+        database, "SELECT interview_id, position, revision, answer FROM mock_answer")}
+    starts = dict(query(database, "SELECT id, user_id FROM mock_interview"))
+    integrity = "ok" if ON_POSTGRES else query(database, "PRAGMA integrity_check")[0][0]
     by_id = dict(logs)
     keys = [key for _id, key in logs if key]
     if len(keys) != len(set(keys)):

@@ -1,9 +1,9 @@
-"""Run PrepLab as a real server process for tests: its own SQLite file, a free loopback port, kill -9 on demand."""
+"""Run PrepLab as a real server process for tests: its own database (tests/backends.py), a free loopback port,
+kill -9 on demand."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.content.service import import_paths
-from app.db import make_engine, upgrade_database
 from app.settings import PROJECT_ROOT, Settings
+from tests.backends import built_database, copy_database, database_url
 
 CONTENT = PROJECT_ROOT / "content"
 
@@ -27,15 +27,9 @@ def free_port() -> int:
 
 
 def imported_database(path: Path) -> Path:
-    """A database file holding all of content/, built once and copied by each server that needs one."""
-    if not path.exists():
-        engine = make_engine(f"sqlite:///{path}")
-        upgrade_database(engine)
-        import_paths(engine, [CONTENT], settings=Settings(content_dir=CONTENT))
-        with engine.connect() as connection:  # fold the WAL into the file so a plain copy is complete
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
-    return path
+    """A database holding all of content/, built once and copied (tests/backends.copy_database) by each test or
+    server that needs one."""
+    return built_database(path, lambda engine: import_paths(engine, [CONTENT], settings=Settings(content_dir=CONTENT)))
 
 
 @dataclass
@@ -45,13 +39,14 @@ class LiveServer:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     env: dict[str, str] = field(default_factory=dict)  # more PREPLAB_* settings for this server
+    ready_path: str = "/api/banks"  # answers 200 once the server is up (team mode: /signin, which needs no session)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> LiveServer:
-        env = {**os.environ, "PREPLAB_DATABASE_URL": f"sqlite:///{self.database}",
+        env = {**os.environ, "PREPLAB_DATABASE_URL": database_url(self.database),
                "PREPLAB_CONTENT_DIR": str(CONTENT), **self.env}
         self.log = self.database.with_suffix(".log")
         with self.log.open("ab") as sink:
@@ -64,7 +59,7 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log.read_text(errors='replace')}")
             try:
-                with urllib.request.urlopen(f"{self.url}/api/banks", timeout=1):
+                with urllib.request.urlopen(f"{self.url}{self.ready_path}", timeout=1):
                     return self
             except OSError:
                 time.sleep(0.1)
@@ -86,6 +81,5 @@ class LiveServer:
 
 
 def new_server(folder: Path, template: Path) -> LiveServer:
-    database = folder / "live.db"
-    shutil.copyfile(template, database)
+    database = copy_database(template, folder / "live.db")
     return LiveServer(database=database).start()

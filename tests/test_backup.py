@@ -18,8 +18,12 @@ from alembic import command
 from app.backup import BackupPolicy, automatic_backup, automatic_backups, seconds_until_due
 from app.cli import main
 from app.db import alembic_config, make_engine, upgrade_database
+from tests.backends import sqlite_only
 from tests.csrf import page_headers
 from tests.server import imported_database, new_server
+
+# PostgreSQL is backed up by its own tools (pg_dump, base backups); these are SQLite's file and online backup API.
+pytestmark = sqlite_only("backups are of the SQLite file (its online backup API)")
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,14 @@ from app.main import create_app
 from app.render import render_markdown
 from app.settings import Settings
 from app.static_files import IMMUTABLE, REVALIDATE
+from tests.backends import database_url
 from tests.conftest import CONTENT
 from tests.csrf import as_page, page_client
 
 
 @pytest.fixture
 def client(tmp_path) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'preplab.db'}", content_dir=CONTENT))
+    app = create_app(Settings(database_url=database_url(tmp_path / 'preplab.db'), content_dir=CONTENT))
     with page_client(app) as test_client:
         yield as_page(test_client)
 

@@ -8,11 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.backends import database_url
 from tests.conftest import CONTENT
 
 
 def preplab(*args: str, db: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PREPLAB_DATABASE_URL": f"sqlite:///{db}", "PREPLAB_CONTENT_DIR": str(CONTENT)}
+    env = {**os.environ, "PREPLAB_DATABASE_URL": database_url(db), "PREPLAB_CONTENT_DIR": str(CONTENT)}
     return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd, env=env, text=True,
                           capture_output=True, timeout=120)
 

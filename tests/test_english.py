@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import text
 from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from tests.backends import copy_database, database_url
 from tests.conftest import CONTENT, DATA
 from tests.csrf import as_page, page_client
 from tests.server import imported_database
@@ -37,8 +37,8 @@ def content_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def english(tmp_path: Path, content_database: Path) -> Iterator[TestClient]:
     copy = tmp_path / "preplab.db"
-    shutil.copyfile(content_database, copy)
-    settings = Settings(database_url=f"sqlite:///{copy}", content_dir=CONTENT, timezone="Asia/Shanghai")
+    copy_database(content_database, copy)
+    settings = Settings(database_url=database_url(copy), content_dir=CONTENT, timezone="Asia/Shanghai")
     with page_client(create_app(settings)) as client:
         as_page(client)
         assert client.put("/api/settings", json={"language": "en"}).status_code == 200
@@ -62,7 +62,9 @@ def corpus(database_url: str) -> str:
         pieces = [str(row[0]) for query in queries for row in connection.execute(text(query))]
         for query in ("SELECT sources FROM correction", "SELECT aliases FROM concept",
                       "SELECT model_references FROM question"):  # JSON lists, stored with \u escapes
-            pieces += [item for row in connection.execute(text(query)) for item in json.loads(row[0] or "[]")]
+            # SQLite hands back the JSON text, PostgreSQL (a json column) the list itself
+            pieces += [item for row in connection.execute(text(query))
+                       for item in (row[0] if isinstance(row[0], list) else json.loads(row[0] or "[]"))]
     engine.dispose()
     pieces += [path.read_text(encoding="utf-8") for path in (CONTENT / "sources").glob("*.txt")]
     pieces.append((CONTENT / "documents.yaml").read_text(encoding="utf-8"))
@@ -174,7 +176,7 @@ def samples(client: TestClient) -> dict[str, str]:
         "/search": "/search?q=ZeRO", "/settings": "/settings", "/labs": "/labs", "/labs/{lab_id}": f"/labs/{lab_id}",
         "/labs/{lab_id}/calculator": f"/labs/{lab_id}/calculator", "/labs/runs/{run_id}": "/labs/runs/1",
         "/labs/runs/{run_id}/delete": f"/labs/runs/{own_run.split('mine=')[1]}/delete",
-        "/planner": "/planner", "/planner/result": "/planner/result",
+        "/planner": "/planner", "/planner/result": "/planner/result", "/cohort": "/cohort",
         "404": "/no/such/page",
     }
 
@@ -193,3 +195,37 @@ def test_every_page_in_english_has_no_stray_chinese(english: TestClient) -> None
             if stray:
                 problems[address] = sorted(set(stray))[:12]
     assert problems == {}, "\n".join(f"{page}: {found}" for page, found in problems.items())
+
+
+def test_team_mode_pages_in_english_have_no_stray_chinese(tmp_path: Path, content_database: Path) -> None:
+    """Team mode's own pages (app/accounts): the sign-in page in English, its errors, and a signed-in page's header
+    (who is signed in, the admin mark, sign-out)."""
+    from sqlmodel import Session
+
+    from app.accounts.service import add_user
+    from tests.csrf import page_token
+
+    copy = copy_database(content_database, tmp_path / "team.db")
+    settings = Settings(database_url=database_url(copy), content_dir=CONTENT, accounts=True)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        add_user(session=session, name="boss", password="a long password", role="admin")
+    engine.dispose()
+    content = corpus(settings.database_url)
+    with page_client(create_app(settings)) as client:
+        sign_in = client.get("/signin?lang=en&next=/review")
+        assert sign_in.status_code == 200 and stray_chinese(sign_in.text, content) == []
+        token = re.search(r'name="csrftoken" value="([^"]+)"', sign_in.text)
+        assert token is not None
+        form = {"csrftoken": token.group(1), "name": "boss", "password": "wrong password", "lang": "en"}
+        wrong = client.post("/signin", data=form)
+        assert wrong.status_code == 401 and stray_chinese(wrong.text, content) == []
+        empty = client.post("/signin", data={**form, "password": ""})
+        assert empty.status_code == 422 and stray_chinese(empty.text, content) == []
+        assert client.post("/signin", data={**form, "password": "a long password"}).status_code == 200
+        client.headers["X-CSRFToken"] = page_token(client.get("/settings").text)
+        assert client.put("/api/settings", json={"language": "en"}).status_code == 200
+        for address in ("/", "/settings", "/signin?signed_out=1&lang=en"):
+            page = client.get(address)
+            assert page.status_code == 200 and stray_chinese(page.text, content) == [], address
+        assert "Signed in as boss" in client.get("/").text

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.backends import copy_database
 from tests.http_load import Client, NoReply, Tally
 from tests.learners import Ledger, active_questions, learners, verify
 from tests.server import LiveServer, imported_database
@@ -36,7 +36,7 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def server_on_copy(folder: Path, template: Path, **env: str) -> LiveServer:
     database = folder / "live.db"
-    shutil.copyfile(template, database)
+    copy_database(template, database)
     return LiveServer(database=database, env=env).start()
 
 
@@ -93,8 +93,10 @@ async def page_status(base_url: str, path: str) -> int:
 
 
 def test_more_clients_than_threads_and_connections_never_stall(tmp_path: Path, template_database: Path) -> None:
-    """Two route threads, so six connections, and 60 clients at once asking for database-backed pages: before,
-    each request held a connection while it waited for a thread, and the pool ran dry for 30 s."""
+    """Two route threads, so six connections, and 60 clients at once asking for database-backed pages and JSON:
+    before, each request held a connection while it waited for a thread, and the pool ran dry for 30 s — for JSON
+    routes also while FastAPI waited for a thread to check the route's return value (app/deps.py
+    SessionReleasingRoute)."""
     server = server_on_copy(tmp_path, template_database, PREPLAB_WORKER_THREADS="2")
     questions = active_questions(server.database)[:20]
     tally = Tally()
@@ -104,8 +106,9 @@ def test_more_clients_than_threads_and_connections_never_stall(tmp_path: Path, t
             client = Client(server.url, timeout_s=20)
             try:
                 await client.open_page("/settings")
-                for step in range(5):
-                    path = f"/questions/{questions[(number + step) % len(questions)]}" if step % 2 else "/review"
+                question = questions[number % len(questions)]
+                for path in (f"/questions/{question}", "/review", "/api/banks", f"/api/questions/{question}",
+                             "/api/dashboard"):
                     tally.add(await client.request("GET", path))
             except NoReply as error:
                 tally.fail(error)

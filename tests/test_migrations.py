@@ -15,6 +15,11 @@ from app.labs.processes import end_leftover_runs
 from app.mock.service import save_answer
 from app.review.controls import set_flag, set_suspended
 from app.settings import PROJECT_ROOT, Settings
+from tests.backends import database_url, sqlite_only
+
+# The rows below are SQLite's SQL (1/0 for booleans, `user` unquoted, explicit ids, PRAGMA table_info); the same
+# upgrade holding a learner's data runs on PostgreSQL in tests/postgres/test_upgrade_with_data.py.
+pytestmark = sqlite_only("raw SQLite statements; tests/postgres/test_upgrade_with_data.py upgrades on PostgreSQL")
 
 USER_DATA = [
     "INSERT INTO user (id, name, created_at) VALUES (1, 'local', '2026-01-01 00:00:00')",
@@ -31,7 +36,7 @@ USER_DATA = [
 
 
 def test_upgrade_from_the_first_revision_keeps_user_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    url = database_url(tmp_path / 'old.db')
     command.upgrade(alembic_config(url), "0001")
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -49,7 +54,7 @@ def test_upgrade_from_the_first_revision_keeps_user_data(tmp_path: Path) -> None
 
 
 def test_downgrade_to_the_first_revision_and_back(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    url = database_url(tmp_path / 'roundtrip.db')
     command.upgrade(alembic_config(url), "head")
     command.downgrade(alembic_config(url), "0001")
     command.upgrade(alembic_config(url), "head")
@@ -60,7 +65,7 @@ def test_downgrade_to_the_first_revision_and_back(tmp_path: Path) -> None:
 
 
 def test_upgrade_to_text_fixes_keeps_corrections_and_user_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'before_text_fixes.db'}"
+    url = database_url(tmp_path / 'before_text_fixes.db')
     command.upgrade(alembic_config(url), "0002")
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -115,7 +120,7 @@ MOCK_ANSWERS = "SELECT position, answer, choice, flagged, time_spent_ms, saved_a
 
 
 def test_upgrade_to_answer_revisions_keeps_a_running_round(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'before_revisions.db'}"
+    url = database_url(tmp_path / 'before_revisions.db')
     command.upgrade(alembic_config(url), "0003")
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -196,7 +201,7 @@ a
 
 
 def test_upgrade_to_model_answers_keeps_reviews_notes_and_mock_history(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'before_model_answers.db'}"
+    url = database_url(tmp_path / 'before_model_answers.db')
     command.upgrade(alembic_config(url), "0004")
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -244,7 +249,7 @@ SETTINGS_ROW = ("INSERT INTO user_settings (user_id, daily_new_limit, desired_re
 
 
 def test_upgrade_to_the_study_plan_keeps_settings_reviews_and_notes(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'before_plan.db'}"
+    url = database_url(tmp_path / 'before_plan.db')
     command.upgrade(alembic_config(url), "0005")
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -289,7 +294,7 @@ LAB_RUN_COLUMNS = "SELECT id, lab, status, reference, device, params, result, st
 
 
 def test_upgrade_to_lab_processes_keeps_lab_runs_and_user_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'before_lab_processes.db'}"
+    url = database_url(tmp_path / 'before_lab_processes.db')
     command.upgrade(alembic_config(url), "0006")
     engine = make_engine(url)
     with engine.begin() as connection:
@@ -305,6 +310,7 @@ def test_upgrade_to_lab_processes_keeps_lab_runs_and_user_data(tmp_path: Path) -
         assert [tuple(row) for row in connection.execute(text(MOCK_ANSWERS)).all()] == answers_before
         assert connection.execute(text("SELECT body FROM note")).scalar() == "我的笔记"
         assert connection.execute(text("SELECT rating, duration_ms FROM review_log")).one() == (3, 4200)
+    command.upgrade(alembic_config(url), "head")  # the models are the newest schema's
     with Session(engine) as session:  # the new columns work on the upgraded rows
         assert set_hidden(session=session, run_id=1, hidden=True).hidden
         assert end_leftover_runs(session) == 1  # run 3, left running by a server of the old schema

@@ -5,7 +5,6 @@ lab runs arrive whole; importing it twice changes nothing; a document that is no
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from app.cli import main
 from app.main import create_app
 from app.settings import Settings
+from tests.backends import copy_database, database_url
 from tests.conftest import CONTENT
 from tests.csrf import as_page, page_client
 from tests.server import imported_database
@@ -28,13 +28,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def copy_of(template: Path, path: Path) -> Path:
-    shutil.copyfile(template, path)
+    copy_database(template, path)
     return path
 
 
 def study(database: Path) -> None:
     """A learner's week, through the app: grades, a note, a bookmark, settings, a quiz, a mock round, a lab upload."""
-    settings = Settings(database_url=f"sqlite:///{database}", content_dir=CONTENT)
+    settings = Settings(database_url=database_url(database), content_dir=CONTENT)
     with page_client(create_app(settings)) as client:
         as_page(client)
         for rating in (3, 1, 4):
@@ -54,7 +54,7 @@ def study(database: Path) -> None:
 
 
 def export(database: Path, monkeypatch: pytest.MonkeyPatch, out: Path) -> dict[str, Any]:
-    monkeypatch.setenv("PREPLAB_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("PREPLAB_DATABASE_URL", database_url(database))
     assert main(["export", "--progress", "-o", str(out)]) == 0
     document: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return document
@@ -78,13 +78,13 @@ def test_progress_moves_whole_and_a_second_import_changes_nothing(
     assert [run["lab"] for run in document["lab_runs"]] == ["lora"]
 
     second = copy_of(template, tmp_path / "second.db")
-    monkeypatch.setenv("PREPLAB_DATABASE_URL", f"sqlite:///{second}")
+    monkeypatch.setenv("PREPLAB_DATABASE_URL", database_url(second))
     assert main(["import", "--progress", str(tmp_path / "progress.json")]) == 0
     moved = export(second, monkeypatch, tmp_path / "moved.json")
     assert comparable(moved) == comparable(document)
 
     capsys.readouterr()
-    monkeypatch.setenv("PREPLAB_DATABASE_URL", f"sqlite:///{second}")
+    monkeypatch.setenv("PREPLAB_DATABASE_URL", database_url(second))
     assert main(["import", "--progress", str(tmp_path / "progress.json")]) == 0
     said = capsys.readouterr().out
     assert "新增 0，更新 0" in said and "新增 1" not in said
@@ -95,7 +95,7 @@ def test_a_document_that_is_not_progress_changes_nothing(tmp_path: Path, templat
                                                          monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     database = copy_of(template, tmp_path / "db.db")
-    monkeypatch.setenv("PREPLAB_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("PREPLAB_DATABASE_URL", database_url(database))
     cases = {"questions.json": json.dumps({"questions": []}), "broken.json": '{"format": ',
              "deep.json": "[" * 10_000 + "]" * 10_000,
              "future.json": json.dumps({"format": "preplab-progress", "version": 99}),

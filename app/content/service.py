@@ -9,18 +9,25 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from app.caches import content_changed
 from app.content.importer import ImportReport, import_content
 from app.content.pipeline import CONCEPTS_FILE, load_content
 from app.db import session_scope
 from app.models import Bank, Question
 from app.settings import Settings
+from app.shared_state import bump_content_revision
 
 
 def import_paths(engine: Engine, paths: Sequence[Path], *, settings: Settings) -> ImportReport:
     """Parse everything first, then write it all in one transaction: a bad file changes nothing."""
     content = load_content(paths, concepts_path=settings.content_dir / CONCEPTS_FILE)
-    with session_scope(engine) as session:
-        return import_content(session=session, content=content)
+    try:
+        with session_scope(engine) as session:
+            report = import_content(session=session, content=content)
+            bump_content_revision(session)  # the other workers drop their caches once this commits
+            return report
+    finally:
+        content_changed()  # this process's rendered content (other processes: the content revision)
 
 
 @dataclass(frozen=True)

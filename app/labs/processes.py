@@ -12,11 +12,12 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import tempfile
 import time
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.messages import translate
@@ -107,30 +108,73 @@ def wait_gone(pid: int, timeout: float) -> bool:
     return True
 
 
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _start_ticks(pid: int) -> str:
+    """When `pid` started (clock ticks since boot, /proc/PID/stat field 22): with the pid, names one process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+def server_identity(pid: int | None = None) -> str:
+    """This server process, told apart from any other: host, boot, pid and start time ("host/boot/pid/ticks")."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}/{_boot_id()}/{pid}/{_start_ticks(pid)}"
+
+
+def server_alive(identity: str) -> bool:
+    """Whether the server process named by server_identity() still runs. A server on another machine cannot be
+    judged from here and counts as alive (its own machine's workers judge it); one from an earlier boot, or whose
+    pid now belongs to a process started at another time, is gone."""
+    host, boot, pid, ticks = (identity.split("/") + ["", "", "", ""])[:4]
+    if host != socket.gethostname():
+        return True
+    if not pid.isdigit() or boot != _boot_id() or not running(int(pid)):
+        return False
+    return ticks == _start_ticks(int(pid))
+
+
 def kept_by_its_server(run: LabRun) -> bool:
-    """The run's child is ours, and the server that started it is alive and still its parent: it looks after it."""
+    """Someone looks after the run: the server named in its row is alive (it may still be starting the child), or,
+    for a row from before servers were named, its child is ours and its server alive and still its parent."""
+    if run.server:
+        return server_alive(run.server)
     if run.pid is None or not run.run_token or run.server_pid is None:
         return False
     return is_ours(run.pid, run.run_token) is True and parent_pid(run.pid) == run.server_pid
 
 
+def end_run_left_behind(session: Session, row: LabRun) -> None:
+    """End a running run whose server is gone: its process group killed when the process is still ours, its folder
+    removed, its row failed (the caller commits)."""
+    if row.pid is not None and row.run_token:
+        if is_ours(row.pid, row.run_token):
+            kill_group(row.pid)
+            wait_gone(row.pid, 5)
+        remove_folder(row.id or 0, row.run_token)
+    row.status, row.finished_at = "failed", utcnow()
+    row.error = f"{translate('labs.run.left_behind', 'zh')} / {translate('labs.run.left_behind', 'en')}"
+    row.pid = row.server_pid = row.run_token = row.server = None
+    session.add(row)
+
+
 def end_leftover_runs(session: Session) -> int:
-    """End every run still marked queued or running that no live server is looking after: its process group is
-    killed when the process is still ours, its folder removed, its row failed. A run whose child still has its
-    own server as parent (another server on this database) is left alone. Returns how many were ended."""
+    """End every run still marked running that no live server is looking after (end_run_left_behind). A run whose
+    server is alive (another worker, or another server on this database) is left alone, and so is a queued run:
+    whichever worker is free next starts it (app/labs/queue.py). Returns how many were ended."""
     ended = 0
-    for row in session.exec(select(LabRun).where(col(LabRun.status).in_(ACTIVE))).all():
-        if kept_by_its_server(row):
-            continue
-        if row.pid is not None and row.run_token:
-            if is_ours(row.pid, row.run_token):
-                kill_group(row.pid)
-                wait_gone(row.pid, 5)
-            remove_folder(row.id or 0, row.run_token)
-        row.status, row.finished_at = "failed", utcnow()
-        row.error = f"{translate('labs.run.left_behind', 'zh')} / {translate('labs.run.left_behind', 'en')}"
-        row.pid = row.server_pid = row.run_token = None
-        session.add(row)
-        ended += 1
+    for row in session.exec(select(LabRun).where(LabRun.status == "running")).all():
+        if not kept_by_its_server(row):
+            end_run_left_behind(session, row)
+            ended += 1
     session.commit()
     return ended

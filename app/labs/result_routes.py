@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.deps import RowId, SessionDep, Viewer, ViewerDep
+from app.deps import RowId, SessionDep, SessionReleasingRoute, Viewer, ViewerDep
 from app.labs.manage import LabRunError, deletable, delete_run, set_hidden
 from app.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 
 def _refused(error: LabRunError, viewer: Viewer) -> HTTPException:
@@ -23,7 +23,7 @@ def _refused(error: LabRunError, viewer: Viewer) -> HTTPException:
 def delete_confirm_page(request: Request, run_id: RowId, session: SessionDep, viewer: ViewerDep) -> Response:
     """Before deleting a run: which one, and delete it or go back (the page a plain form without confirm=1 gets)."""
     try:
-        run = deletable(session, run_id)
+        run = deletable(session, run_id, viewer.user_id, viewer.is_admin)
     except LabRunError as error:
         raise _refused(error, viewer) from error
     return render(request, viewer, "labs/confirm_delete.html", {"active": "labs", "run": run},
@@ -37,7 +37,7 @@ def delete_page(run_id: RowId, session: SessionDep, viewer: ViewerDep,
     if confirm != "1":
         return RedirectResponse(f"/labs/runs/{run_id}/delete", status_code=303)
     try:
-        lab = delete_run(session=session, run_id=run_id)
+        lab = delete_run(session=session, run_id=run_id, user_id=viewer.user_id, is_admin=viewer.is_admin)
     except LabRunError as error:
         raise _refused(error, viewer) from error
     return RedirectResponse(f"/labs/{lab}?deleted={run_id}#compare", status_code=303)
@@ -47,7 +47,7 @@ def delete_page(run_id: RowId, session: SessionDep, viewer: ViewerDep,
 def delete_json(run_id: RowId, session: SessionDep, viewer: ViewerDep) -> dict[str, Any]:
     """Delete a run or an import; 409 for a reference result (hide it) or a run still going (cancel it) (JSON)."""
     try:
-        lab = delete_run(session=session, run_id=run_id)
+        lab = delete_run(session=session, run_id=run_id, user_id=viewer.user_id, is_admin=viewer.is_admin)
     except LabRunError as error:
         raise _refused(error, viewer) from error
     return {"deleted": run_id, "lab": lab}
@@ -55,7 +55,7 @@ def delete_json(run_id: RowId, session: SessionDep, viewer: ViewerDep) -> dict[s
 
 def _hide(session: SessionDep, viewer: Viewer, run_id: int, hidden: bool) -> str:
     try:
-        return set_hidden(session=session, run_id=run_id, hidden=hidden).lab
+        return set_hidden(session=session, run_id=run_id, hidden=hidden, is_admin=viewer.is_admin).lab
     except LabRunError as error:
         raise _refused(error, viewer) from error
 

@@ -19,6 +19,7 @@ from app.labs.processes import end_leftover_runs
 from app.messages import translate
 from app.models import LabRun
 from app.settings import PROJECT_ROOT
+from app.shared_state import exclusive
 from labs.core.schema import LabResult
 from labs.core.spec import LabSpec, ParamError
 from labs.registry import LABS
@@ -107,9 +108,11 @@ def load_reference_results(session: Session, *, directory: Path = REFERENCE_DIR)
     return added
 
 
-def import_result(session: Session, *, text: str | bytes, source: str = "upload") -> LabRun:
-    """Validate and store a result measured elsewhere (reference=False); commits."""
+def import_result(session: Session, *, text: str | bytes, source: str = "upload", user_id: int | None = None) -> LabRun:
+    """Validate and store a result measured elsewhere (reference=False), as `user_id`'s (None: everyone's, as the
+    CLI imports); commits."""
     run = store_result(session, result=parse_result(text, source=source), reference=False)
+    run.user_id = user_id
     session.commit()
     session.refresh(run)
     return run
@@ -128,9 +131,11 @@ def reference_runs(session: Session, *, lab: str, hidden: bool = False) -> list[
     return sorted(rows, key=lambda row: (as_utc(row.started_at) or row.started_at, row.id or 0), reverse=True)
 
 
-def own_runs(session: Session, *, lab: str, limit: int = 20) -> list[LabRun]:
-    """The learner's finished runs and imports of `lab`, newest first."""
-    return [row for row in _finished(session, lab) if not row.reference][:limit]
+def own_runs(session: Session, *, lab: str, user_id: int, limit: int = 20) -> list[LabRun]:
+    """The learner's finished runs and imports of `lab` (with those of no one: CLI imports, runs from before
+    accounts), newest first; never another learner's."""
+    return [row for row in _finished(session, lab)
+            if not row.reference and row.user_id in (None, user_id)][:limit]
 
 
 def reference_result(session: Session, *, lab: str, run_id: int | None = None) -> LabRun | None:
@@ -140,19 +145,19 @@ def reference_result(session: Session, *, lab: str, run_id: int | None = None) -
     return chosen or (rows[0] if rows else None)
 
 
-def own_result(session: Session, *, lab: str, run_id: int | None = None) -> LabRun | None:
+def own_result(session: Session, *, lab: str, user_id: int, run_id: int | None = None) -> LabRun | None:
     """The learner's run a page compares with the reference: the one asked for, else the newest."""
-    rows = own_runs(session, lab=lab)
+    rows = own_runs(session, lab=lab, user_id=user_id)
     chosen = next((row for row in rows if row.id == run_id), None) if run_id is not None else None
     return chosen or (rows[0] if rows else None)
 
 
-def latest_result(session: Session, *, lab: str) -> LabRun | None:
+def latest_result(session: Session, *, lab: str, user_id: int) -> LabRun | None:
     """The newest result of `lab` for the JSON twins' `latest`: the learner's, else the reference.
 
     Pages never show this in place of the reference: they show `reference_result` and `own_result` side by side.
     """
-    return own_result(session, lab=lab) or reference_result(session, lab=lab)
+    return own_result(session, lab=lab, user_id=user_id) or reference_result(session, lab=lab)
 
 
 def resolve_request(catalog: Catalog, *, lab: str, device: str, raw: dict[str, Any]) -> tuple[LabSpec, dict[str, Any]]:
@@ -202,13 +207,16 @@ class LabResults:
     mine: ResultView | None
 
 
-def lab_results(session: Session, *, labs: list[str] | tuple[str, ...]) -> list[LabResults]:
+def lab_results(session: Session, *, labs: list[str] | tuple[str, ...], user_id: int) -> list[LabResults]:
     items = [LabResults(lab=lab, reference=view(reference_result(session, lab=lab)),
-                        mine=view(own_result(session, lab=lab))) for lab in labs]
+                        mine=view(own_result(session, lab=lab, user_id=user_id))) for lab in labs]
     return [item for item in items if item.reference or item.mine]
 
 
 def on_startup(session: Session) -> None:
-    """Bring in the shipped reference results and end the runs a previous server left behind (before any new run)."""
+    """Bring in the shipped reference results and end the runs a server that died left behind (before any new
+    run); each under a lock across processes, since several workers start at once (app/shared_state.exclusive)."""
+    exclusive(session, "lab-references")
     load_reference_results(session)
+    exclusive(session, "lab-sweep")
     end_leftover_runs(session)

@@ -7,13 +7,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from markupsafe import Markup
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
+from app.clock import as_utc
 from app.labs.catalog import lab_specs
-from app.labs.service import own_result, reference_result, view
+from app.labs.service import reference_result, view
 from app.labs.views import panel
 from app.models import LabRun
 from app.templating import templates
@@ -62,6 +64,17 @@ class _Results:
                 self._items.popitem(last=False)
         return html
 
+    def html_of(self, session: Session, brief: _Brief | None, lang: str, *, compact: bool, title: str) -> Markup:
+        """The run's HTML from its brief: from the cache, else read the run's row and lay it out."""
+        if brief is None:
+            return Markup("")
+        key = (brief.id, brief.status, brief.finished_at, lang, compact, title)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return self.html(session.get(LabRun, brief.id), lang, compact=compact, title=title)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -77,15 +90,59 @@ def lab_title(lab_id: str, lang: str) -> str:
     return spec.title_en if lang == "en" else spec.title_zh
 
 
-def page_labs(*, session: Session, labs: Iterable[str], lang: str, compact: bool) -> list[LabEntry]:
+@dataclass(frozen=True)
+class _Brief:
+    """A finished run without its result (the JSON is read only when the run is not laid out yet)."""
+
+    id: int
+    lab: str
+    status: str
+    reference: bool
+    hidden: bool
+    user_id: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+_BRIEF_COLUMNS = (col(LabRun.id), col(LabRun.lab), col(LabRun.status), col(LabRun.reference), col(LabRun.hidden),
+                  col(LabRun.user_id), col(LabRun.started_at), col(LabRun.finished_at))
+
+
+def _briefs(session: Session, labs: list[str]) -> list[_Brief]:
+    """Every finished run of `labs` (as app.labs.service._finished picks them), newest finished first: one query
+    for the whole page, without the result column."""
+    rows = session.execute(
+        select(*_BRIEF_COLUMNS).where(col(LabRun.lab).in_(labs), col(LabRun.result).is_not(None),
+                                      col(LabRun.status).in_(("done", "failed")))
+        .order_by(col(LabRun.finished_at).desc(), col(LabRun.id).desc())).all()
+    return [_Brief(*row) for row in rows]
+
+
+def _chosen(briefs: list[_Brief], lab: str, user_id: int) -> tuple[_Brief | None, _Brief | None]:
+    """(reference, own) as app.labs.service.reference_result and own_result choose them: the shown reference most
+    recently measured, and the learner's (or no one's) newest finished run."""
+    mine = [brief for brief in briefs if brief.lab == lab]
+    references = sorted((brief for brief in mine if brief.reference and not brief.hidden),
+                        key=lambda brief: (as_utc(brief.started_at) or datetime.min.replace(tzinfo=UTC), brief.id),
+                        reverse=True)
+    own = next((brief for brief in mine if not brief.reference and brief.user_id in (None, user_id)), None)
+    return (references[0] if references else None), own
+
+
+def page_labs(*, session: Session, labs: Iterable[str], lang: str, compact: bool, user_id: int) -> list[LabEntry]:
     """The labs in `labs` (duplicates once, in order) that have a reference result or a run of the learner's;
-    `compact` for a question page (the learner's run is always compact, beside the reference)."""
+    `compact` for a question page (the learner's run is always compact, beside the reference). One query finds the
+    runs; a run's row (its result JSON) is read only when its HTML is not laid out yet."""
+    wanted = list(dict.fromkeys(lab for lab in labs if lab))
+    if not wanted:
+        return []
+    briefs = _briefs(session, wanted)
     entries = []
-    for lab in dict.fromkeys(lab for lab in labs if lab):
-        reference_run, own_run = reference_result(session, lab=lab), own_result(session, lab=lab)
+    for lab in wanted:
+        reference_brief, own_brief = _chosen(briefs, lab, user_id)
         title = lab_title(lab, lang)
-        reference = results.html(reference_run, lang, compact=compact, title=title)
-        mine = results.html(own_run, lang, compact=True, title="" if reference else title)
+        reference = results.html_of(session, reference_brief, lang, compact=compact, title=title)
+        mine = results.html_of(session, own_brief, lang, compact=True, title="" if reference else title)
         if reference or mine:
             entries.append(LabEntry(lab=lab, title=title, reference=reference, mine=mine))
     return entries

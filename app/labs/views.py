@@ -65,14 +65,15 @@ def _int(value: Any) -> int | None:
 
 
 def lab_page(session: Session, catalog: Catalog, spec: LabSpec, lang: str, query: Mapping[str, str],
-             form: Mapping[str, str] | None = None) -> LabPage:
+             form: Mapping[str, str] | None = None, *, user_id: int) -> LabPage:
     """The lab page: `?reference=ID` and `?mine=ID` pick the results to compare, `?preset=ID` fills the form."""
     reference = panel(view(reference_result(session, lab=spec.id, run_id=_int(query.get("reference")))), lang)
-    mine = panel(view(own_result(session, lab=spec.id, run_id=_int(query.get("mine")))), lang)
+    mine = panel(view(own_result(session, lab=spec.id, user_id=user_id, run_id=_int(query.get("mine")))), lang)
     values, device = preset_values(spec, catalog.devices, query.get("preset", ""), lang)
     return LabPage(spec=spec, catalog=catalog, reference=reference, references=reference_runs(session, lab=spec.id),
                    hidden=reference_runs(session, lab=spec.id, hidden=True),
-                   mine=mine, own=own_runs(session, lab=spec.id), comparison=comparison(reference, mine, spec, lang),
+                   mine=mine, own=own_runs(session, lab=spec.id, user_id=user_id),
+                   comparison=comparison(reference, mine, spec, lang),
                    presets=presets(spec, catalog.devices, lang), form=dict(form or values), device=device,
                    calculator=calculator(spec, query, lang))
 

@@ -74,6 +74,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     # runs a server's end cut short, or that never started
     "labs.run.not_started": {"zh": "实验进程无法启动", "en": "the lab's process could not be started"},
     "labs.run.server_stopped": {"zh": "服务器已停止，运行被终止", "en": "the server stopped; the run was ended"},
+    "labs.run.queued": {
+        "zh": "排队中：第 {position} 位（{device} 正忙，前面的运行结束后自动开始）",
+        "en": "Queued: position {position} ({device} is busy; this run starts by itself when the ones before it end)"},
     "labs.run.left_behind": {
         "zh": "服务器上次没有正常退出，这次运行被中断",
         "en": "the server did not stop cleanly last time; this run was cut short"},

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response
 
 from app.clock import learner_zone, utcnow
-from app.deps import RowId, SessionDep, SettingsDep, Viewer, ViewerDep
+from app.deps import RowId, SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
 from app.mock.errors import MockError
 from app.mock.markdown import report_markdown
 from app.mock.outcomes import self_grade, send_missed_to_review
@@ -31,7 +31,7 @@ from app.mock.weak import concept_strengths
 from app.quiz.schemas import options_json
 from app.quiz.selection import setup_options
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 
 def _error(error: MockError, viewer: Viewer) -> JSONResponse:

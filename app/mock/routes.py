@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from app.clock import learner_zone, utcnow
-from app.deps import RowId, SessionDep, SettingsDep, Viewer, ViewerDep
+from app.deps import RowId, SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
 from app.messages import translate
 from app.mock.api import markdown_response
 from app.mock.api import router as api_router
@@ -27,7 +27,7 @@ from app.mock.weak import concept_strengths
 from app.quiz.selection import setup_options
 from app.templating import is_htmx, render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 router.include_router(api_router)
 
 FORM_FIELDS = ("title", "topics", "concepts", "difficulty_min", "difficulty_max", "count", "minutes",

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.clock import learner_zone, utcnow
-from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
+from app.deps import SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
 from app.messages import translate
 from app.models import Question
 from app.plan.chart import forecast_chart
@@ -28,7 +28,7 @@ from app.study.browse import topic_summaries
 from app.templating import is_htmx, render
 from app.validation import validation_messages
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 MAX_DURATION = timedelta(hours=2)
 

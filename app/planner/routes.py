@@ -9,14 +9,14 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRouter
 
-from app.deps import ViewerDep
+from app.deps import SessionReleasingRoute, ViewerDep
 from app.planner.inputs import ParsedInput, parse_input
 from app.planner.schemas import plan_json
 from app.planner.service import PlanError, plan
 from app.planner.views import ResultView, form_view, result_view
 from app.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 
 def _result(parsed: ParsedInput, lang: str) -> tuple[ResultView | None, list[str]]:

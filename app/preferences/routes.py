@@ -10,13 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from app.deps import SessionDep, ViewerDep
+from app.deps import SessionDep, SessionReleasingRoute, ViewerDep
 from app.messages import translate
 from app.preferences.service import PreferencesUpdate, UnknownTopics, preferences, update_preferences
 from app.templating import is_htmx, render
 from app.validation import validation_messages
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 
 def _public(row: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.clock import learner_zone, utcnow
-from app.deps import RowId, SessionDep, SettingsDep, Viewer, ViewerDep
+from app.deps import RowId, SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
 from app.messages import translate
 from app.quiz.errors import QuizError, UnknownPosition, UnknownQuiz
 from app.quiz.results import quiz_history, quiz_results
@@ -30,7 +30,7 @@ from app.review.scheduling import interval_text
 from app.settings import Settings
 from app.templating import is_htmx, render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 MAX_DURATION_MS = 2 * 3600 * 1000  # a question left open over lunch is not two hours of recall
 DEFAULT_FORM: dict[str, Any] = {"topics": [], "concepts": [], "kinds": [], "difficulty_min": 1, "difficulty_max": 10,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import RedirectResponse, Response
 
 from app.clock import learner_zone
-from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
+from app.deps import SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
 from app.messages import translate
 from app.models import Question
 from app.review.controls import (
@@ -28,7 +28,7 @@ from app.review.routes import back_to_review, review_page_response, scope_of, sc
 from app.settings import Settings
 from app.templating import is_htmx, render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 FlagName = Annotated[str, Form(max_length=16)]
 

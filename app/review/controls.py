@@ -52,10 +52,17 @@ def _utc(now: datetime | None) -> datetime:
 def _view(question_id: str, row: LearnerQuestion | None, now: datetime) -> Controls:
     if row is None:
         return Controls(question_id=question_id)
-    until = as_utc(row.buried_until)
-    return Controls(question_id=question_id, suspended=row.suspended,
-                    buried_until=until if until is not None and until > now else None,
-                    flag=row.flag, own_prompt=row.own_prompt)
+    return controls_from(question_id, suspended=row.suspended, buried_until=row.buried_until, flag=row.flag,
+                         own_prompt=row.own_prompt, now=now)
+
+
+def controls_from(question_id: str, *, suspended: bool, buried_until: datetime | None, flag: int | None,
+                  own_prompt: str | None, now: datetime | None = None) -> Controls:
+    """Controls from a learner_question row's values (a page that reads them in a query of its own)."""
+    until = as_utc(buried_until)
+    return Controls(question_id=question_id, suspended=bool(suspended),
+                    buried_until=until if until is not None and until > _utc(now) else None,
+                    flag=flag, own_prompt=own_prompt)
 
 
 def controls(*, session: Session, user_id: int, question_id: str, now: datetime | None = None) -> Controls:

@@ -12,7 +12,7 @@ from pydantic import Field
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.clock import learner_zone, utcnow
-from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
+from app.deps import SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
 from app.messages import translate
 from app.review.errors import RATING_KEYS, GradeConflict, ReviewError
 from app.review.queue import Scope
@@ -23,7 +23,7 @@ from app.settings import Settings
 from app.templating import is_htmx, render
 from app.validation import MAX_SQL_INT, RequestBody, StrictInt
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 MAX_DURATION = timedelta(hours=2)  # a card left open over lunch is not two hours of recall
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from fsrs import Card, Rating, Scheduler, State
@@ -25,6 +26,13 @@ def scheduler_for(
     """The learner's scheduler: their fitted parameters when `preplab srs optimize` stored some, else FSRS defaults."""
     prefs = session.get(UserSettings, user_id)
     parameters: Sequence[float] | None = prefs.fsrs_parameters if prefs is not None else None
+    return _scheduler(tuple(parameters) if parameters else None, desired_retention, enable_fuzzing)
+
+
+@lru_cache(maxsize=256)
+def _scheduler(parameters: tuple[float, ...] | None, desired_retention: float, enable_fuzzing: bool) -> Scheduler:
+    """A Scheduler holds only its configuration (review_card changes nothing in it), so one per configuration is
+    shared by every grade instead of validated and built again each time."""
     if parameters:
         return Scheduler(parameters=parameters, desired_retention=desired_retention, enable_fuzzing=enable_fuzzing)
     return Scheduler(desired_retention=desired_retention, enable_fuzzing=enable_fuzzing)

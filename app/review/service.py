@@ -58,13 +58,13 @@ def _utc(now: datetime | None) -> datetime:
     return (now or utcnow()).astimezone(UTC)
 
 
-def _question(session: Session, question_id: str) -> Question:
-    question = session.get(Question, question_id)
-    if question is None:
+def _question(session: Session, question_id: str) -> None:
+    """Refuse an unknown or retired question (its retired flag only: the row's long texts are not loaded)."""
+    retired = session.execute(select(col(Question.retired)).where(col(Question.id) == question_id)).scalar()
+    if retired is None:
         raise UnknownQuestion(question_id=question_id)
-    if question.retired:
+    if retired:
         raise QuestionRetired(question_id=question_id)
-    return question
 
 
 def _card_row(session: Session, user_id: int, question_id: str) -> ReviewCard | None:
@@ -104,6 +104,7 @@ def grade(*, session: Session, user_id: int, question_id: str, rating: int, expe
         if written:
             session.add(log)
             session.flush()
+            log_id = log.id  # read before the commit expires it (which would cost a query to read it back)
             session.commit()
     except IntegrityError:
         written = False
@@ -111,8 +112,8 @@ def grade(*, session: Session, user_id: int, question_id: str, rating: int, expe
         # Someone else graded this version between our read and our write: theirs stands.
         session.rollback()
         return _already_recorded(session, user_id, question_id, version, rating)
-    assert log.id is not None
-    return _result(question_id, rating, after.due, after.state, now, log_id=log.id, reps=version + 1)
+    assert log_id is not None
+    return _result(question_id, rating, after.due, after.state, now, log_id=log_id, reps=version + 1)
 
 
 def _write_card(session: Session, user_id: int, question_id: str, row: ReviewCard | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -16,6 +17,15 @@ KINDS = ("mcq", "open", "code")
 DIFFICULTIES = tuple(range(1, 11))
 # Where a match counts most: title > prompt > extra (key points, concepts, topic) > answer.
 WEIGHTS = {"title": 10.0, "prompt": 4.0, "extra": 2.0, "answer": 1.0}
+# How much a Latin term standing as a word of its own lifts a hit. Anywhere in the question (its aliases included):
+# more than any substring score, so an exact term match always comes first — `DP` finds the data-parallel
+# questions before those that only say FSDP or GDPR (trigrams and bigrams match inside words). In the title (or
+# prompt) a little more again, so `LoRA` finds the LoRA questions first, then those that mention it.
+EXACT_WORD_BONUS = 100.0
+WORD_BONUS = {"title": 20.0, "prompt": 8.0, "extra": 6.0, "answer": 3.0}  # extra: key points, concepts, aliases
+# A Latin term inside a longer word (DP in FSDP) still matches, but counts for a tenth of a whole word.
+INSIDE_WORD_SCALE = 0.1
+LATIN_TERM = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+#-]*")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -50,6 +51,12 @@ def fts_query(terms: Sequence[str]) -> str:
 
 
 def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    return _term_pattern_of(tuple(terms))
+
+
+@lru_cache(maxsize=256)
+def _term_pattern_of(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern per query (a results page asks for it once per title and snippet shown)."""
     if not terms:
         return None
     alternatives = sorted((re.escape(term) for term in terms), key=len, reverse=True)
@@ -58,6 +65,8 @@ def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
 
 def _strip_markers(marked: str) -> tuple[str, list[tuple[int, int]]]:
     """The text without markers, and the spans the markers enclosed (in the stripped text)."""
+    if MARK_START not in marked and MARK_END not in marked:
+        return marked, []  # text from the index itself: walking it character by character would find nothing
     plain: list[str] = []
     spans: list[tuple[int, int]] = []
     start: int | None = None
@@ -112,6 +121,11 @@ def window(text: str, terms: Sequence[str], *, width: int = 64) -> str:
 
 
 def _word_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    return _word_pattern_of(tuple(terms))
+
+
+@lru_cache(maxsize=256)
+def _word_pattern_of(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     """Latin terms as whole words (not inside a longer word: DP, but not FSDP); other terms as they are."""
     if not terms:
         return None

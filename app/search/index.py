@@ -1,8 +1,9 @@
 """The full-text search index: one FTS5 row per active question, rebuilt inside the import's transaction.
 
 The index holds Markdown reduced to plain text, so snippets read as prose and a term wrapped in `**…**`
-is still found. Only SQLite has FTS5 (migration 0002 creates the table there); on PostgreSQL the index
-does not exist and search falls back to ILIKE over the tables themselves (fallback.fallback_search).
+is still found. Only SQLite has FTS5 (migration 0002 creates the table there); on PostgreSQL the same columns live in a
+plain table under pg_trgm and array GIN indexes, rebuilt here too and searched by app/search/postgres.py. On SQLite,
+the word and bigram tokens beside the index (app/search/tokens.py, migration 0010) follow it in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.db import SEARCH_TABLE
 from app.models import Choice, Concept, KeyPoint, Question, QuestionConcept
+from app.search.tokens import Row, companions_exist, sync_companions
 
 # Private-use characters: content never legitimately holds them, so they can mark matches safely
 # before the text is HTML-escaped (see highlight.snippet_html).
@@ -105,32 +107,42 @@ def rebuild_index(session: Session) -> int:
     Rows whose text is unchanged are kept: rewriting all of them costs a re-import about as much as the
     rest of its work (FTS5 deletes row by row), while comparing the stored text costs a few milliseconds.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        from app.search.postgres import rebuild_postgres_index  # imported here: it imports this module's neighbours
+
+        session.flush()
+        return rebuild_postgres_index(session, {doc["question_id"]: doc for doc in question_documents(session=session)})
     if not index_available(session):
         return 0
     session.flush()
     documents = {doc["question_id"]: doc for doc in question_documents(session=session)}
     connection = session.connection()  # the session's own transaction: the import commits or rolls back both
-    kept: set[str] = set()
+    before: dict[int, Row] = {rowid: tuple(row) for rowid, *row in connection.execute(
+        text(f"SELECT rowid, question_id, {', '.join(_COLUMNS)} FROM {SEARCH_TABLE}"))}
+    kept: dict[str, int] = {}
     stale: list[dict[str, Any]] = []
-    for rowid, question_id, *values in connection.execute(
-            text(f"SELECT rowid, question_id, {', '.join(_COLUMNS)} FROM {SEARCH_TABLE}")):
-        doc = documents.get(question_id)
+    for rowid, (question_id, *values) in before.items():
+        doc = documents.get(question_id or "")
         if doc is not None and question_id not in kept and values == [doc[name] for name in _COLUMNS]:
-            kept.add(question_id)
+            kept[doc["question_id"]] = rowid
         else:
             stale.append({"rowid": rowid})
     if stale:
         connection.execute(text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :rowid"), stale)
-    fresh = [doc for question_id, doc in documents.items() if question_id not in kept]
+    # New rows get their rowids here, so the companion tables can be written under the same ones.
+    next_rowid = max(before, default=0) + 1
+    missing = [doc for question_id, doc in documents.items() if question_id not in kept]
+    fresh: list[dict[str, Any]] = [{**doc, "rowid": next_rowid + number} for number, doc in enumerate(missing)]
     if fresh:
         connection.execute(
-            text(f"INSERT INTO {SEARCH_TABLE} (question_id, {', '.join(_COLUMNS)}) "
-                 "VALUES (:question_id, :title, :prompt, :answer, :extra)"),
+            text(f"INSERT INTO {SEARCH_TABLE} (rowid, question_id, {', '.join(_COLUMNS)}) "
+                 "VALUES (:rowid, :question_id, :title, :prompt, :answer, :extra)"),
             fresh,
         )
+    if companions_exist(connection):
+        after = {rowid: before[rowid] for rowid in kept.values()}
+        for doc in fresh:
+            after[int(doc["rowid"])] = (str(doc["question_id"]), *(str(doc[name]) for name in _COLUMNS))
+        sync_companions(connection, before=before, after=after)
     return len(documents)
 
-
-def index_is_empty(session: Session) -> bool:
-    """True when the index holds no row, e.g. a database migrated to 0002 but not re-imported since."""
-    return bool(session.connection().execute(text(f"SELECT NOT EXISTS (SELECT 1 FROM {SEARCH_TABLE})")).scalar())

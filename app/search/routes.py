@@ -8,14 +8,14 @@ from fastapi import APIRouter, Query, Request
 from pydantic import AfterValidator
 from starlette.responses import Response
 
-from app.deps import SessionDep, ViewerDep
+from app.deps import SessionDep, SessionReleasingRoute, ViewerDep
 from app.search.filters import SearchFilters, SearchHit
 from app.search.highlight import MAX_QUERY_CHARS
 from app.search.service import DEFAULT_LIMIT, MAX_LIMIT, filter_options, search, search_url, suggestions
 from app.templating import is_htmx, render
 from app.validation import MAX_SQL_INT, no_nul
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 
 def _fragment_wanted(request: Request) -> bool:

@@ -12,15 +12,17 @@ from starlette.responses import RedirectResponse, Response
 
 from app.clock import learner_zone
 from app.content.service import bank_summaries
-from app.deps import SessionDep, SettingsDep, Viewer, ViewerDep
+from app.deps import SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
 from app.labs.shown import page_labs
 from app.messages import translate
 from app.review.controls import controls
 from app.review.states import study_states
+from app.security import csrf_token
 from app.settings import Settings
 from app.study import schemas
 from app.study.browse import DIFFICULTY_BANDS, KINDS, UNRATED, QuestionFilters, topic_questions, topic_summaries
 from app.study.errata import Errata, ErrataFilters, errata, errata_counts, errata_json
+from app.study.question_page import content_part, learner_part, page_body, page_state
 from app.study.service import (
     NOTE_MAX_CHARS,
     QuestionDetail,
@@ -37,7 +39,7 @@ from app.study.stats import Dashboard, dashboard
 from app.templating import is_htmx, render
 from app.validation import RequestBody
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 
 def _zone(settings: Settings) -> tzinfo:
@@ -156,15 +158,19 @@ def _question(session: SessionDep, viewer: Viewer, question_id: str) -> Question
 @router.get("/questions/{question_id}", name="question")
 def question_page(request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep,
                   question_id: str, reveal: str | None = None) -> Response:
-    """A question with its answer (collapsed unless ?reveal=1), corrections, sources, card, note and bookmark."""
-    detail = _question(session, viewer, question_id)
-    context = {"detail": detail, "reveal": reveal not in (None, "", "0"), "zone": _zone(settings), "active": "browse",
-               "solution": reference_solution(detail.question.id),
-               "controls": controls(session=session, user_id=viewer.user_id, question_id=detail.question.id),
-               "lab_entries": page_labs(session=session, labs=[lab for concept in detail.concepts
-                                                               for lab in concept.labs], lang=viewer.lang,
-                                         compact=True)}
-    return render(request, viewer, "study/question.html", context)
+    """A question with its answer (collapsed unless ?reveal=1), corrections, sources, card, note and bookmark: the
+    bank content rendered once per content version (app/study/question_page.py), the learner's parts each time."""
+    zone = _zone(settings)
+    state = page_state(session=session, user_id=viewer.user_id, question_id=question_id)
+    part = None if state is None else content_part(
+        session=session, request=request, question_id=question_id, digest=state.content_hash,
+        lang=viewer.lang, zone=zone)
+    if state is None or part is None:
+        raise _not_found(viewer, "study.question.not_found", id=question_id)
+    learner = learner_part(session=session, state=state, part=part, lang=viewer.lang, user_id=viewer.user_id)
+    body = page_body(part, learner, request=request, lang=viewer.lang, zone=zone, csrf_token=csrf_token(request.scope),
+                     reveal=reveal not in (None, "", "0"))
+    return render(request, viewer, "study/question.html", {"title": part.title, "body": body, "active": "browse"})
 
 
 @router.get("/api/questions/{question_id}", name="api_question")
@@ -255,7 +261,8 @@ def concept_page(request: Request, session: SessionDep, viewer: ViewerDep, conce
         raise _not_found(viewer, "study.concept.not_found", id=concept_id)
     states = study_states(session=session, user_id=viewer.user_id, question_ids=[q.id for q in detail.questions])
     context = {"detail": detail, "active": "browse", "states": states,
-               "lab_entries": page_labs(session=session, labs=detail.concept.labs, lang=viewer.lang, compact=False)}
+               "lab_entries": page_labs(session=session, labs=detail.concept.labs, lang=viewer.lang, compact=False,
+                                        user_id=viewer.user_id)}
     return render(request, viewer, "study/concept.html", context)
 
 

@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
-from app.deps import SettingsDep, ViewerDep
+from app.deps import SessionReleasingRoute, SettingsDep, ViewerDep
 from app.messages import translate
 from app.study.sources import document_titles, source_document
 from app.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=SessionReleasingRoute)
 
 
 @router.get("/sources", name="sources")

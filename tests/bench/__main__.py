@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from tests.bench import cold_start, import_speed, load, search_latency, web_throughput
+from tests.bench import cold_start, import_speed, load, search_latency, team_load, web_throughput
 from tests.bench.targets import Target, report
 
 if __name__ == "__main__":
     targets: list[Target] = []
     import_speed.main()
-    for bench in (search_latency, web_throughput, cold_start, load):
+    for bench in (search_latency, web_throughput, cold_start, load, team_load):
         print()
         targets += bench.main()
     print()

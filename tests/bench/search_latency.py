@@ -3,17 +3,22 @@
 Baselines measured in the same run on the same database: a `SELECT 1` round trip through the same
 session, a bare LIKE scan of every prompt for one word, and an in-process GET of a bare FastAPI
 endpoint. Then the service function again over a generated bank of 10,000 questions (tests/bench/big_bank.py).
-Targets: service p95 < 5 ms over content/, < 20 ms over 10,000 questions.
+Targets: service p95 < 5 ms over content/, < 20 ms over 10,000 questions (wall clock, as the issue asks). Each
+line also gives the process's CPU time for the same calls: on a shared, loaded machine wall time includes waiting
+for a core, CPU time is what the search itself cost.
 Run: .venv/bin/python -m tests.bench.search_latency
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -53,19 +58,35 @@ QUERIES: list[tuple[str, SearchFilters]] = [
 ]
 
 
-def _timed_ms(action: Callable[[], object], rounds: int = ROUNDS) -> list[float]:
-    times = []
+class Timings(list[float]):
+    """Wall-clock milliseconds of each call, and beside them (`cpu`) the process's CPU milliseconds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cpu: list[float] = []
+
+    def extend_from(self, other: Timings) -> None:
+        self.extend(other)
+        self.cpu.extend(other.cpu)
+
+
+def _timed_ms(action: Callable[[], object], rounds: int = ROUNDS) -> Timings:
+    times = Timings()
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         action()
         times.append((time.perf_counter() - started) * 1000)
+        times.cpu.append((time.process_time() - started_cpu) * 1000)
     return times
 
 
-def _over_queries(run: Callable[[str, SearchFilters], object]) -> list[float]:
+def _over_queries(run: Callable[[str, SearchFilters], object]) -> Timings:
     for query, filters in QUERIES:  # warm-up: statement caches, SQLite page cache
         run(query, filters)
-    return [ms for query, filters in QUERIES for ms in _timed_ms(lambda q=query, f=filters: run(q, f))]
+    times = Timings()
+    for query, filters in QUERIES:
+        times.extend_from(_timed_ms(partial(run, query, filters)))
+    return times
 
 
 def _p(values: list[float], fraction: float) -> float:
@@ -73,13 +94,14 @@ def _p(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def _line(label: str, values: list[float], baseline: float | None = None) -> str:
+def _line(label: str, values: Timings, baseline: float | None = None) -> str:
     p50, p95 = statistics.median(values), _p(values, 0.95)
     ratio = f"  ({p50 / baseline:6.1f}x baseline p50)" if baseline else "  (baseline)"
-    return f"  {label:<42}: p50 {p50:7.3f} ms  p95 {p95:7.3f} ms  max {max(values):7.3f} ms{ratio}"
+    cpu = f"  CPU p50 {statistics.median(values.cpu):7.3f} p95 {_p(values.cpu, 0.95):7.3f} ms" if values.cpu else ""
+    return f"  {label:<42}: p50 {p50:7.3f} ms  p95 {p95:7.3f} ms  max {max(values):7.3f} ms{cpu}{ratio}"
 
 
-def _api_params(query: str, filters: SearchFilters) -> dict[str, object]:
+def _api_params(query: str, filters: SearchFilters) -> dict[str, Any]:
     return {"q": query, **filters.params()}
 
 
@@ -118,13 +140,17 @@ def main() -> list[Target]:
           f" nothing changed: {statistics.median(same_rebuild):.1f} ms (inside every import)")
     big = _big_bank_service()
     big_p95 = _p(big, 0.95)
+    print(f"  load average while measuring: {', '.join(f'{load:.2f}' for load in os.getloadavg())} "
+          f"({os.cpu_count()} CPUs)")
     print(_line(f"search() over {big_bank.TOTAL:,} generated questions", big, base))
-    return [Target("search service p95, content/", f"{p95:.2f} ms", f"< {TARGET_P95_MS:.0f} ms", p95 < TARGET_P95_MS),
-            Target(f"search service p95, {big_bank.TOTAL:,} questions", f"{big_p95:.2f} ms",
+    cpu, big_cpu = _p(service.cpu, 0.95), _p(big.cpu, 0.95)
+    return [Target("search service p95, content/", f"{p95:.2f} ms (CPU {cpu:.2f} ms)", f"< {TARGET_P95_MS:.0f} ms",
+                   p95 < TARGET_P95_MS),
+            Target(f"search service p95, {big_bank.TOTAL:,} questions", f"{big_p95:.2f} ms (CPU {big_cpu:.2f} ms)",
                    f"< {TARGET_BIG_P95_MS:.0f} ms", big_p95 < TARGET_BIG_P95_MS)]
 
 
-def _big_bank_service() -> list[float]:
+def _big_bank_service() -> Timings:
     with tempfile.TemporaryDirectory() as folder:
         template = imported_database(Path(folder) / "content.db")
         database = big_bank.generated_database(template, Path(folder) / "big.db")

@@ -11,6 +11,7 @@ import pytest
 from app.content.service import import_paths
 from app.db import make_engine, upgrade_database
 from app.settings import Settings
+from tests.backends import database_url
 from tests.browser.conftest import screenshot
 from tests.server import CONTENT, LiveServer
 
@@ -21,7 +22,7 @@ BANK = Path(__file__).resolve().parents[1] / "data" / "canonical" / "corrections
 def corrections_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A server over a database holding only the small corrections bank (content/ is not needed)."""
     database = tmp_path / "corrections.db"
-    engine = make_engine(f"sqlite:///{database}")
+    engine = make_engine(database_url(database))
     upgrade_database(engine)
     import_paths(engine, [BANK], settings=Settings(content_dir=CONTENT))
     engine.dispose()

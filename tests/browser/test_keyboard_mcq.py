@@ -4,10 +4,10 @@ and the mock's hand-in that asks first when questions are unanswered; on a deskt
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 
+from tests.backends import query
 from tests.browser.conftest import screenshot
 from tests.server import LiveServer
 
@@ -25,9 +25,8 @@ def start_quiz(page, server: LiveServer, count: int) -> None:  # type: ignore[no
 
 
 def right_labels(server: LiveServer, question_id: str) -> list[str]:
-    with sqlite3.connect(server.database) as connection:
-        return [label for (label,) in connection.execute(
-            "SELECT label FROM choice WHERE question_id = ? AND correct ORDER BY position", (question_id,))]
+    return [label for (label,) in query(server.database, "SELECT label FROM choice WHERE question_id = :question"
+                                               " AND correct ORDER BY position", {"question": question_id})]
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])

@@ -3,9 +3,8 @@ question pages, deleted from the lab page (after the confirmation), and gone fro
 
 from __future__ import annotations
 
-import sqlite3
-
 from app.settings import PROJECT_ROOT
+from tests.backends import query
 from tests.browser.conftest import screenshot
 from tests.server import LiveServer
 
@@ -13,9 +12,9 @@ CPU_LORA = PROJECT_ROOT / "tests" / "data" / "labs" / "cpu-lora.json"
 
 
 def _question_with_lab(server: LiveServer, concept: str) -> str:
-    with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as connection:
-        found = connection.execute("SELECT question_id FROM question_concept WHERE concept_id = ? ORDER BY 1",
-                                   (concept,)).fetchone()
+    rows = query(server.database, "SELECT question_id FROM question_concept WHERE concept_id = :concept ORDER BY 1",
+                 {"concept": concept})
+    found = rows[0] if rows else None
     assert found, f"no question on {concept}"
     return str(found[0])
 

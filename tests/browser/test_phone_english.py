@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from tests.backends import database_url
 from tests.browser.conftest import screenshot
 from tests.server import LiveServer
 from tests.test_english import corpus, stray_chinese
@@ -72,7 +73,7 @@ def test_english_mode_in_the_browser(page, live_server: LiveServer) -> None:  # 
     page.get_by_test_id("lang-switch").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
-    content = corpus(f"sqlite:///{live_server.database}")
+    content = corpus(database_url(live_server.database))
     stray: dict[str, list[str]] = {}
     for path in ("/", "/topics", "/review", "/plan", "/quiz", "/mock", "/search?q=LoRA", "/settings", "/cards",
                  "/corrections", "/concepts/zero", "/sources", "/no/such/page"):

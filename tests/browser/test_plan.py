@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.db import make_engine
 from app.models import LearnerQuestion, ReviewCard
+from tests.backends import database_url
 from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.server import LiveServer
 
@@ -39,7 +40,7 @@ def next_card(page, before: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def marks(live_server: LiveServer) -> dict[str, LearnerQuestion]:
-    engine = make_engine(f"sqlite:///{live_server.database}")
+    engine = make_engine(database_url(live_server.database))
     with Session(engine) as session:
         rows = {row.question_id: row for row in session.exec(select(LearnerQuestion)).all()}
     engine.dispose()
@@ -141,7 +142,7 @@ def first_question(live_server: LiveServer) -> str:
 
 
 def dues(live_server: LiveServer) -> dict[str, object]:
-    engine = make_engine(f"sqlite:///{live_server.database}")
+    engine = make_engine(database_url(live_server.database))
     with Session(engine) as session:
         rows = {row.question_id: (row.due, row.stability, row.reps) for row in session.exec(
             select(ReviewCard).order_by(col(ReviewCard.id))).all()}

@@ -4,17 +4,16 @@ at once, through an HTMX swap), the rest right, then the results page."""
 from __future__ import annotations
 
 import re
-import sqlite3
 
+from tests.backends import query
 from tests.browser.conftest import screenshot
 from tests.server import LiveServer
 
 
 def labels(server: LiveServer, question_id: str) -> tuple[str, str]:
     """(a right label, a wrong label) of an MCQ, read from the server's database."""
-    with sqlite3.connect(server.database) as connection:
-        rows = connection.execute("SELECT label, correct FROM choice WHERE question_id = ? ORDER BY position",
-                                  (question_id,)).fetchall()
+    rows = query(server.database, "SELECT label, correct FROM choice WHERE question_id = :question ORDER BY position",
+                 {"question": question_id})
     return next(label for label, correct in rows if correct), next(label for label, correct in rows if not correct)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from app.content.service import import_paths
 from app.db import make_engine
 from app.settings import Settings
+from tests.backends import copy_database, database_url
 from tests.browser.conftest import screenshot
 from tests.conftest import CONTENT, DATA
 from tests.server import LiveServer
@@ -25,8 +25,8 @@ XSS_PAGES = ("/questions/q-xss-probe?reveal=1", "/questions/q-xss-choices?reveal
 def probe_server(tmp_path_factory: pytest.TempPathFactory, template_database: Path) -> Iterator[LiveServer]:
     """The real content plus the probe banks of tests/data/render, served by a real `preplab serve`."""
     database = tmp_path_factory.mktemp("render") / "probe.db"
-    shutil.copyfile(template_database, database)
-    engine = make_engine(f"sqlite:///{database}")
+    copy_database(template_database, database)
+    engine = make_engine(database_url(database))
     report = import_paths(engine, sorted(PROBES.glob("*.md")), settings=Settings(content_dir=CONTENT))
     engine.dispose()
     assert (report.added, report.retired) == (3, 0), report

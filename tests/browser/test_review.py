@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from app.db import make_engine
 from app.models import ReviewCard, ReviewLog
+from tests.backends import database_url
 from tests.browser.conftest import screenshot
 from tests.server import LiveServer
 
@@ -34,7 +35,7 @@ def grade_by_key(page, key: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def stored(live_server: LiveServer) -> tuple[list[ReviewLog], list[ReviewCard]]:
-    engine = make_engine(f"sqlite:///{live_server.database}")
+    engine = make_engine(database_url(live_server.database))
     with Session(engine) as session:
         logs = list(session.exec(select(ReviewLog).order_by(col(ReviewLog.id))).all())
         cards = list(session.exec(select(ReviewCard)).all())

@@ -3,7 +3,6 @@ note and bookmark, the dashboard, and a phone-width layout."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from app.db import make_engine
 from app.models import ReviewCard, ReviewLog
 from app.settings import Settings
 from app.users import ensure_local_user
+from tests.backends import copy_database, database_url
 from tests.browser.conftest import screenshot
 from tests.server import CONTENT, LiveServer
 
@@ -70,7 +70,7 @@ WIDER_THAN_VIEWPORT = """() => [...document.body.querySelectorAll('*')].filter(e
 
 def _seed_reviews(database: Path) -> None:
     """Some weeks of grades and a few cards for the local user, so the dashboard has something to draw."""
-    engine = make_engine(f"sqlite:///{database}")
+    engine = make_engine(database_url(database))
     with Session(engine) as session:
         user_id = ensure_local_user(session=session, name="local").id
         assert user_id is not None
@@ -89,11 +89,11 @@ def _seed_reviews(database: Path) -> None:
 @pytest.fixture
 def study_server(tmp_path: Path, template_database: Path) -> Iterator[LiveServer]:
     database = tmp_path / "study.db"
-    shutil.copyfile(template_database, database)
+    copy_database(template_database, database)
     bank = tmp_path / "banks" / "study-browser-test.md"
     bank.parent.mkdir()
     bank.write_text(MATH_BANK, encoding="utf-8")
-    engine = make_engine(f"sqlite:///{database}")
+    engine = make_engine(database_url(database))
     import_paths(engine, [bank], settings=Settings(content_dir=CONTENT))
     engine.dispose()
     _seed_reviews(database)

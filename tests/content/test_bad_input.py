@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from app.content.bank import ContentError
 from tests.conftest import ImportInto
@@ -71,7 +71,7 @@ CASES: dict[str, tuple[str | bytes, set[int], str]] = {
 
 def _snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     with engine.connect() as connection:
-        names = [r[0] for r in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))]
+        names = inspect(connection).get_table_names()
         return {n: sorted(map(tuple, connection.execute(text(f'SELECT * FROM "{n}"'))), key=repr) for n in names}
 
 

@@ -18,6 +18,7 @@ from app.content.quality import bank_problems, text_problems
 from app.content.service import import_paths
 from app.db import make_engine, upgrade_database
 from app.settings import Settings
+from tests.backends import database_url
 from tests.conftest import CONTENT
 
 BANKS = sorted((CONTENT / "banks").glob("*.md"))
@@ -27,7 +28,7 @@ SOURCES = CONTENT / "sources"
 @pytest.fixture(scope="module")
 def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("content-check")
-    settings = Settings(database_url=f"sqlite:///{folder / 'check.db'}", content_dir=CONTENT)
+    settings = Settings(database_url=database_url(folder / 'check.db'), content_dir=CONTENT)
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
     import_paths(engine, [CONTENT], settings=settings)

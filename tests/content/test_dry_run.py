@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from app.cli import main
+from tests.backends import database_url, sqlite_only, untouched
 from tests.conftest import CONTENT, DATA, ImportInto
 
 PAIRS = DATA / "foreign" / "pairs_bold.md"
@@ -24,7 +25,7 @@ FROM_ALL_FIVE = {  # what convert writes per bank when given the five seeds toge
 
 
 def preplab(*args: str, db: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PREPLAB_DATABASE_URL": f"sqlite:///{db}", "PREPLAB_CONTENT_DIR": str(CONTENT)}
+    env = {**os.environ, "PREPLAB_DATABASE_URL": database_url(db), "PREPLAB_CONTENT_DIR": str(CONTENT)}
     return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd, env=env, text=True,
                           capture_output=True, timeout=120)
 
@@ -40,11 +41,12 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "db" / "preplab.db"
     db.parent.mkdir()
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PREPLAB_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("PREPLAB_DATABASE_URL", database_url(db))
     monkeypatch.setenv("PREPLAB_CONTENT_DIR", str(CONTENT))
     return db
 
 
+@sqlite_only("compares the database file's bytes")
 def test_import_dry_run_leaves_a_real_database_byte_identical(
     tmp_path: Path, engine: Engine, import_into: ImportInto
 ) -> None:
@@ -81,7 +83,7 @@ def test_import_dry_run_lists_each_question_with_where_what_and_whether_answered
     assert summary.startswith("试运行：将导入 2 题（open 2），其中 1 题无答案；读取 1 个文件")
     assert "dry run: 2 questions would be imported (open 2), 1 unanswered" in summary
     assert "notes.md:6: 问题没有答案 / question has no answer" in out.err
-    assert not cli_env.exists()  # not even created
+    assert untouched(cli_env)  # not even created
 
 
 def test_import_dry_run_errors_name_file_and_line_and_exit_non_zero(
@@ -95,7 +97,7 @@ def test_import_dry_run_errors_name_file_and_line_and_exit_non_zero(
     out = capsys.readouterr()
     assert f"{bad}:3" in out.err and "未闭合的 <details> / unclosed <details>" in out.err
     assert out.err.startswith("错误 / error: ") and out.out == ""
-    assert not cli_env.exists()
+    assert untouched(cli_env)
 
 
 def test_convert_dry_run_lists_the_seed_documents_and_writes_nothing(
@@ -116,7 +118,7 @@ def test_convert_dry_run_lists_the_seed_documents_and_writes_nothing(
     assert len(listed) == sum(FROM_ALL_FIVE.values())
     assert lines[-1].startswith(f"试运行：将转换 {sum(FROM_ALL_FIVE.values())} 题")
     assert lines[-1].endswith("no file was written.")
-    assert not out_dir.exists() and not cli_env.exists()
+    assert not out_dir.exists() and untouched(cli_env)
 
 
 def test_convert_dry_run_needs_no_output_folder(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.content.export import export_document
+from tests.backends import database_url
 from tests.conftest import CONTENT, ImportInto
 
 SEED_000 = "000_19bd2eb347514dbd.txt"
@@ -140,7 +141,7 @@ def test_importing_the_sources_directly_gives_the_same_questions(
     import_into(CONTENT)
     # the documents' questions: banks written for PrepLab (no source document) are not in the sources
     from_banks = [q for q in exported(engine)["questions"] if q["sources"]]
-    other = make_engine(f"sqlite:///{tmp_path / 'sources.db'}")
+    other = make_engine(database_url(tmp_path / 'sources.db'))
     upgrade_database(other)
     report = import_paths(other, [CONTENT / "sources"], settings=Settings(content_dir=CONTENT))
     from_sources = exported(other)["questions"]

@@ -14,6 +14,7 @@ from app.content.service import import_paths
 from app.db import make_engine, upgrade_database
 from app.models import Concept, Question, QuestionConcept
 from app.settings import PROJECT_ROOT, Settings
+from tests.backends import database_url
 from tests.conftest import CONTENT
 
 RESULTS = PROJECT_ROOT / "labs" / "results"
@@ -32,7 +33,7 @@ def passing_gpu_references() -> set[str]:
 @pytest.fixture(scope="module")
 def tagged(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, list[str]], Counter[str]]:
     folder = tmp_path_factory.mktemp("lab-concepts")
-    settings = Settings(database_url=f"sqlite:///{folder / 'c.db'}", content_dir=CONTENT)
+    settings = Settings(database_url=database_url(folder / 'c.db'), content_dir=CONTENT)
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
     import_paths(engine, [CONTENT], settings=settings)

@@ -20,6 +20,7 @@ from app.content.export import export_document
 from app.content.service import import_paths
 from app.db import make_engine, upgrade_database
 from app.settings import Settings
+from tests.backends import database_url
 from tests.conftest import CONTENT
 
 BANKS = sorted((CONTENT / "banks").glob("*.md"))
@@ -80,7 +81,7 @@ def test_corrections_quote_their_own_original() -> None:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
     folder = tmp_path_factory.mktemp("model-answers")
-    settings = Settings(database_url=f"sqlite:///{folder / 'm.db'}", content_dir=CONTENT)
+    settings = Settings(database_url=database_url(folder / 'm.db'), content_dir=CONTENT)
     engine = make_engine(settings.database_url)
     upgrade_database(engine)
     import_paths(engine, [CONTENT], settings=settings)

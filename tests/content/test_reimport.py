@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, select
 
 from app.models import Question, ReviewLog
@@ -44,7 +44,7 @@ def _question(engine: Engine, question_id: str) -> Question:
 
 def _snapshot(engine: Engine) -> dict[str, list[Any]]:
     with engine.connect() as connection:
-        tables = [row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))]
+        tables = inspect(connection).get_table_names()
         return {t: sorted(map(tuple, connection.execute(text(f'SELECT * FROM "{t}"'))), key=repr) for t in tables}
 
 

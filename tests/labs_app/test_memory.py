@@ -18,6 +18,7 @@ from app.labs.catalog import load_catalog
 from app.labs.memory import MemoryLimit, RunTooLarge, check_fits, device_limit, host_memory_bytes
 from app.main import create_app
 from app.settings import Settings
+from tests.backends import database_url
 from tests.conftest import CONTENT
 from tests.csrf import as_page, page_client
 from tests.study.dom import parse
@@ -29,7 +30,7 @@ BIG_LORA = {"n_layer": "24", "d_model": "2560", "n_head": "20", "d_ff": "6912"} 
 @pytest.fixture
 def small_machine(tmp_path: Path) -> Iterator[TestClient]:
     """The app on a machine that may give a lab run 24 GB (PREPLAB_LAB_MEMORY_LIMIT_GIB)."""
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'preplab.db'}", content_dir=CONTENT,
+    settings = Settings(database_url=database_url(tmp_path / 'preplab.db'), content_dir=CONTENT,
                         lab_memory_limit_gib=GB_24 / 2**30)
     with page_client(create_app(settings)) as client:
         yield as_page(client)
@@ -37,7 +38,7 @@ def small_machine(tmp_path: Path) -> Iterator[TestClient]:
 
 def _runs(client: TestClient) -> int:
     with client.app.state.engine.connect() as connection:  # type: ignore[attr-defined]
-        return int(connection.execute(text("SELECT count(*) FROM lab_run WHERE reference = 0")).scalar() or 0)
+        return int(connection.execute(text("SELECT count(*) FROM lab_run WHERE NOT reference")).scalar() or 0)
 
 
 def test_a_billion_parameter_lora_run_on_a_24_gb_machine_is_refused_with_both_numbers() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from app.db import make_engine, upgrade_database
@@ -24,6 +23,7 @@ from app.labs import runner
 from app.labs.catalog import load_catalog
 from app.labs.processes import TOKEN_VARIABLE, end_leftover_runs, run_folder, running
 from app.models import LabRun
+from tests.backends import database_url
 from tests.csrf import page_headers
 from tests.server import LiveServer
 
@@ -118,11 +118,15 @@ def test_runs_left_behind_are_ended_at_start_up(engine: Engine, sleepers: list[s
     leftover = _sleeper(sleepers, "a" * 32)  # ours, its server dead (the watchdog did not get it)
     stranger = _sleeper(sleepers, None)  # a pid since given to another process
     owned = _sleeper(sleepers, "b" * 32)  # another live server's run: that server is its parent (here, this test)
-    rows = {
-        "leftover": LabRun(lab="lora", status="running", pid=leftover.pid, server_pid=dead_pid, run_token="a" * 32),
-        "stranger": LabRun(lab="lora", status="running", pid=stranger.pid, server_pid=dead_pid, run_token="c" * 32),
-        "owned": LabRun(lab="lora", status="running", pid=owned.pid, server_pid=os.getpid(), run_token="b" * 32),
-        "gone": LabRun(lab="lora", status="running", pid=dead_pid, server_pid=dead_pid, run_token="d" * 32),
+    rows = {  # one device each: a device has one running run at most (migration 0009's index)
+        "leftover": LabRun(lab="lora", device="cpu-1", status="running",
+                           pid=leftover.pid, server_pid=dead_pid, run_token="a" * 32),
+        "stranger": LabRun(lab="lora", device="cpu-2", status="running",
+                           pid=stranger.pid, server_pid=dead_pid, run_token="c" * 32),
+        "owned": LabRun(lab="lora", device="cpu-3", status="running",
+                        pid=owned.pid, server_pid=os.getpid(), run_token="b" * 32),
+        "gone": LabRun(lab="lora", device="cpu-4", status="running",
+                       pid=dead_pid, server_pid=dead_pid, run_token="d" * 32),
         "never started": LabRun(lab="lora", status="queued"),
     }
     with Session(engine) as session:
@@ -132,19 +136,20 @@ def test_runs_left_behind_are_ended_at_start_up(engine: Engine, sleepers: list[s
     folder = run_folder(ids["leftover"], "a" * 32)
     folder.mkdir()
     with Session(engine) as session:
-        assert end_leftover_runs(session) == 4
+        assert end_leftover_runs(session) == 3
     assert leftover.wait(10) != 0 and not folder.exists()  # killed, with its group; its folder removed
     assert stranger.poll() is None and owned.poll() is None  # never kill a process that is not ours
-    for name in ("leftover", "stranger", "gone", "never started"):
+    for name in ("leftover", "stranger", "gone"):
         ended = row(engine, ids[name])
         assert ended.status == "failed" and "did not stop cleanly" in ended.error and ended.pid is None, name
     assert row(engine, ids["owned"]).status == "running"
+    assert row(engine, ids["never started"]).status == "queued"  # it waits for a free worker, not for a sweep
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     database = tmp_path / "live.db"
-    engine = make_engine(f"sqlite:///{database}")
+    engine = make_engine(database_url(database))
     upgrade_database(engine)
     engine.dispose()
     live = LiveServer(database=database).start()
@@ -161,10 +166,13 @@ def _start(live: LiveServer, lab: str, params: dict[str, str]) -> int:
 
 
 def _row(live: LiveServer, run_id: int) -> dict[str, Any]:
-    with sqlite3.connect(f"file:{live.database}?mode=ro", uri=True) as connection:
-        connection.row_factory = sqlite3.Row
-        found = connection.execute("SELECT * FROM lab_run WHERE id = ?", (run_id,)).fetchone()
-    return dict(found)
+    engine = make_engine(database_url(live.database))
+    try:
+        with engine.connect() as connection:
+            return dict(connection.execute(text("SELECT * FROM lab_run WHERE id = :id"), {"id": run_id}).mappings()
+                        .one())
+    finally:
+        engine.dispose()
 
 
 def test_a_sigkill_of_the_server_takes_the_run_and_its_ranks_with_it(server: LiveServer) -> None:

@@ -202,8 +202,12 @@ def test_api_run_lifecycle(client: TestClient) -> None:
                           json={"device": "cpu", "params": {"steps": 8, "warmup_steps": 2}})
     assert started.status_code == 202
     run_id = started.json()["id"]
-    busy = client.post("/api/labs/lora/runs", json={"device": "cpu"})
-    assert busy.status_code == 409
+    queued = client.post("/api/labs/lora/runs", json={"device": "cpu"})  # the device is busy: it waits its turn
+    assert queued.status_code == 202 and queued.json()["status"] == "queued" and queued.json()["queue_position"] == 1
+    waiting = parse(client.get(f"/labs/runs/{queued.json()['id']}", headers={"HX-Request": "true"}).text)
+    assert waiting.find("p", data_testid="queue-position").attrs["data-position"] == "1"
+    cancelled = client.post(f"/api/lab-runs/{queued.json()['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     deadline = time.monotonic() + 120
     while (state := client.get(f"/api/lab-runs/{run_id}").json())["status"] == "running":
         assert time.monotonic() < deadline

@@ -57,7 +57,7 @@ def test_the_most_recently_measured_reference_is_shown(engine: Engine, tmp_path:
     (tmp_path / "b-older.json").write_text(json.dumps(older), encoding="utf-8")
     with Session(engine) as session:
         assert load_reference_results(session, directory=tmp_path) == ["a-newer.json", "b-older.json"]
-        shown = latest_result(session, lab="lora")
+        shown = latest_result(session, lab="lora", user_id=1)
         assert shown is not None and shown.reference and "B200" in shown.device
 
 
@@ -70,10 +70,10 @@ def test_own_import_is_shown_beside_the_reference_never_instead(engine: Engine) 
         assert run.reference is False and reference is not None and reference.reference
         shown_reference = reference_result(session, lab="lora")
         assert shown_reference is not None and shown_reference.id == reference.id  # still the reference
-        mine = own_result(session, lab="lora")
+        mine = own_result(session, lab="lora", user_id=1)
         assert mine is not None and mine.id == run.id
-        assert [row.id for row in own_runs(session, lab="lora")] == [run.id]
-        latest = latest_result(session, lab="lora")  # the JSON twins' "latest": the newest of either
+        assert [row.id for row in own_runs(session, lab="lora", user_id=1)] == [run.id]
+        latest = latest_result(session, lab="lora", user_id=1)  # the JSON twins' "latest": the newest of either
         assert latest is not None and latest.id == run.id
 
 
@@ -107,13 +107,18 @@ def test_params_are_validated_by_the_lab_spec() -> None:
             resolve_request(catalog, lab="lora", device="cuda", raw={})
 
 
-def test_a_real_cpu_run_is_stored_and_a_second_start_is_refused(engine: Engine, tmp_path: Path) -> None:
+def test_a_real_cpu_run_is_stored_and_a_second_start_waits_its_turn(engine: Engine, tmp_path: Path) -> None:
     catalog = load_catalog()
     small = {"steps": "8", "warmup_steps": "2"}
     run = runner.start_run(engine, catalog, lab="mixed-precision", device="cpu", raw=small, timeout_s=120)
-    with pytest.raises(runner.LabBusy):
-        runner.start_run(engine, catalog, lab="lora", device="cpu", raw={}, timeout_s=120)
+    assert run.status == "running"
+    second = runner.start_run(engine, catalog, lab="mixed-precision", device="cpu", raw=small, timeout_s=120)
+    assert second.status == "queued"  # one run per device: it starts when the first ends
     assert runner.wait(run.id or 0, 120)
+    assert runner.wait(second.id or 0, 120, engine)
+    with Session(engine) as session:
+        after = session.get(LabRun, second.id)
+        assert after is not None and after.status == "done", after and after.error
     with Session(engine) as session:
         stored = session.get(LabRun, run.id)
         assert stored is not None and stored.status == "done", stored and stored.error

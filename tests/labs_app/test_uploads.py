@@ -18,6 +18,7 @@ from app.labs import bounds
 from app.labs.service import REFERENCE_DIR, LabResultError, import_result, parse_result
 from app.progress import import_progress
 from app.settings import PROJECT_ROOT, Settings
+from app.users import ensure_local_user
 from tests.study.dom import parse
 
 LORA = REFERENCE_DIR / "lora_1xH200_20261123.json"
@@ -30,7 +31,7 @@ def _lora() -> dict[str, Any]:
 
 def _own_runs(engine: Engine) -> int:
     with engine.connect() as connection:
-        return int(connection.execute(text("SELECT count(*) FROM lab_run WHERE reference = 0")).scalar() or 0)
+        return int(connection.execute(text("SELECT count(*) FROM lab_run WHERE NOT reference")).scalar() or 0)
 
 
 def _upload(client: TestClient, name: str, body: str | bytes) -> Any:
@@ -134,7 +135,11 @@ def test_a_progress_document_brings_only_lab_runs_an_upload_would_take(engine: E
         {**good, "status": "running", "started_at": "2026-12-01T13:00:00+00:00"},
     ]
     document = {"format": "preplab-progress", "version": 1, "lab_runs": [good, *hostile]}
-    report = import_progress(engine, document, user_id=1)
+    with Session(engine) as session:  # the learner the runs come to (lab_run.user_id names a user)
+        user_id = ensure_local_user(session=session, name="local").id
+        session.commit()
+    assert user_id is not None
+    report = import_progress(engine, document, user_id=user_id)
     assert report.added["lab_runs"] == 1 and report.skipped["lab_runs"] == len(hostile)
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT lab, status, pid, server_pid, run_token FROM lab_run")).all()

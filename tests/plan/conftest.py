@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.content.importer import ImportReport
 from app.settings import Settings
-from tests.conftest import CONTENT, ImportInto
+from tests.conftest import CONTENT, ImportInto, migrated_copy
 
 ZONE = "Asia/Shanghai"
 NOW = datetime(2024, 3, 10, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, 10 March
@@ -42,8 +42,8 @@ def bank_text() -> str:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'preplab.db'}", content_dir=CONTENT, timezone=ZONE)
+def settings(tmp_path: Path, migrated_database: Path) -> Settings:
+    return Settings(database_url=migrated_copy(tmp_path, migrated_database), content_dir=CONTENT, timezone=ZONE)
 
 
 @pytest.fixture

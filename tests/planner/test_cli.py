@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from tests.backends import database_url, untouched
 
 
 def plan_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
@@ -20,7 +21,7 @@ def plan_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, objec
 
 
 def test_preplab_plan_llama_2_7b_json_end_to_end(tmp_path: Path) -> None:
-    env = {**os.environ, "PREPLAB_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    env = {**os.environ, "PREPLAB_DATABASE_URL": database_url(tmp_path / 'cli.db')}
     completed = subprocess.run([sys.executable, "-m", "app.cli", "plan", "llama-2-7b", "--json"], cwd=tmp_path,
                                env=env, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
@@ -28,7 +29,7 @@ def test_preplab_plan_llama_2_7b_json_end_to_end(tmp_path: Path) -> None:
     assert plan["model"]["params"] == 6_738_415_616
     assert plan["per_gpu_bytes"]["weights"] == 1_684_603_904  # the defaults: bf16, AdamW, ZeRO-3 over 8 GPUs
     assert plan["command"] == "preplab plan llama-2-7b"
-    assert not (tmp_path / "cli.db").exists()  # planning touches no database
+    assert untouched(tmp_path / "cli.db")  # planning touches no database
 
 
 def test_options_are_the_pages_fields(capsys: pytest.CaptureFixture[str]) -> None:

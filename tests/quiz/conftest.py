@@ -3,7 +3,6 @@ the local learner, and helpers to look at what an answer wrote."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Choice, Question, QuizAnswer, ReviewLog
 from app.settings import Settings
+from tests.backends import copy_database, database_url
 from tests.conftest import CONTENT
 from tests.server import imported_database
 
@@ -28,9 +28,8 @@ def content_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, content_database: Path) -> Settings:
     """The shared `engine` and `client` fixtures open this: a private copy of the imported content."""
-    copy = tmp_path / "preplab.db"
-    shutil.copyfile(content_database, copy)
-    return Settings(database_url=f"sqlite:///{copy}", content_dir=CONTENT)
+    copy = copy_database(content_database, tmp_path / "preplab.db")
+    return Settings(database_url=database_url(copy), content_dir=CONTENT)
 
 
 @pytest.fixture

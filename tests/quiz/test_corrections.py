@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.content.importer import ImportReport
 from app.settings import Settings
+from tests.backends import database_url
 from tests.conftest import CONTENT, DATA, ImportInto
 from tests.study.dom import Element, before, parse
 
@@ -22,7 +23,7 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Replaces the quiz conftest's copy of all content: an empty database that `banks` fills."""
-    return Settings(database_url=f"sqlite:///{tmp_path / 'preplab.db'}", content_dir=CONTENT)
+    return Settings(database_url=database_url(tmp_path / 'preplab.db'), content_dir=CONTENT)
 
 
 @pytest.fixture

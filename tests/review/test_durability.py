@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.db import make_engine
 from app.models import ReviewCard, ReviewLog
+from tests.backends import database_url
 from tests.csrf import page_headers
 from tests.server import LiveServer, imported_database, new_server
 
@@ -50,7 +51,7 @@ def test_a_grade_survives_sigkill(tmp_path: Path, template_database: Path) -> No
     assert after["card"]["question_id"] != card["question_id"] and after["counts"]["reviewed_today"] == 1
     assert again["duplicate"] is True and again["log_id"] == result["log_id"]
 
-    engine = make_engine(f"sqlite:///{server.database}")
+    engine = make_engine(database_url(server.database))
     with Session(engine) as session:
         logs = session.exec(select(ReviewLog).where(col(ReviewLog.question_id) == card["question_id"])).all()
         stored = session.exec(select(ReviewCard).where(col(ReviewCard.question_id) == card["question_id"])).one()

@@ -40,7 +40,7 @@ def test_too_few_reviews_says_how_many_more(engine: Engine, import_into: ImportI
                                             tmp_path: Path) -> None:
     countable = history(engine, import_into, tmp_path, questions=10, days=20)
     assert 0 < countable < MIN_REVIEWS
-    result = preplab("srs", "optimize", db=Path(settings.database_url.removeprefix("sqlite:///")), cwd=tmp_path)
+    result = preplab("srs", "optimize", db=tmp_path / "preplab.db", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert f"还差 {MIN_REVIEWS - countable} 次" in result.stdout and f"{MIN_REVIEWS - countable} more" in result.stdout
     with Session(engine) as session:
@@ -53,7 +53,7 @@ def test_enough_reviews_fit_and_store_parameters(engine: Engine, import_into: Im
     # The smallest history that clears the optimizer's 512 reviews: about 900 grades, a few seconds of fitting.
     countable = history(engine, import_into, tmp_path, questions=120, days=90)
     assert countable >= MIN_REVIEWS
-    result = preplab("srs", "optimize", db=Path(settings.database_url.removeprefix("sqlite:///")), cwd=tmp_path)
+    result = preplab("srs", "optimize", db=tmp_path / "preplab.db", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "拟合并保存" in result.stdout
     with Session(engine) as session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from sqlmodel import Session
 from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from tests.backends import copy_database, database_url
 from tests.conftest import CONTENT
 from tests.csrf import page_client
 from tests.server import imported_database
@@ -36,9 +36,8 @@ def content_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def content_engine(content_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A private copy of the imported content per test module (tests may write to it)."""
-    copy = tmp_path_factory.mktemp("search-copy") / "content.db"
-    shutil.copyfile(content_database, copy)
-    engine = make_engine(f"sqlite:///{copy}")
+    copy = copy_database(content_database, tmp_path_factory.mktemp("search-copy") / "content.db")
+    engine = make_engine(database_url(copy))
     yield engine
     engine.dispose()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from sqlalchemy import Engine
 from app.db import make_engine
 from app.main import create_app
 from app.settings import Settings
+from tests.backends import copy_database, database_url
 from tests.conftest import CONTENT
 from tests.csrf import as_page, page_client
 from tests.server import imported_database
@@ -25,9 +25,8 @@ def content_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, content_template: Path) -> Settings:
-    copy = tmp_path / "preplab.db"
-    shutil.copyfile(content_template, copy)
-    return Settings(database_url=f"sqlite:///{copy}", content_dir=CONTENT)
+    copy = copy_database(content_template, tmp_path / "preplab.db")
+    return Settings(database_url=database_url(copy), content_dir=CONTENT)
 
 
 @pytest.fixture

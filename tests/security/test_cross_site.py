@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from app.main import create_app
 from app.settings import Settings
+from tests.backends import ON_POSTGRES
 from tests.csrf import page_client
 
 EVIL = {"Origin": "http://evil.example"}
@@ -155,7 +156,8 @@ def test_a_form_body_that_cannot_be_read_is_a_400(stranger: TestClient) -> None:
 def test_the_csrf_key_lasts_across_restarts(settings: Settings, tmp_path: Path) -> None:
     with page_client(create_app(settings)) as first:
         token = first.get("/settings").cookies.get("csrftoken") or first.cookies.get("csrftoken")
-    key = (tmp_path / "preplab.secret").read_text().strip()
+    # Beside the SQLite file; for PostgreSQL in the working directory (app/security.csrf_secret)
+    key = (Path("preplab.secret") if ON_POSTGRES else tmp_path / "preplab.secret").read_text().strip()
     assert key and token
     with page_client(create_app(settings), cookies={"csrftoken": token}) as second:  # the server came back
         response = second.put("/api/settings", content=json.dumps({"theme": "dark"}),

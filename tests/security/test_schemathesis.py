@@ -4,7 +4,6 @@ examples per operation, well under three minutes."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from schemathesis.generation.modes import GenerationMode
 
 from app.main import create_app
 from app.settings import Settings
+from tests.backends import copy_database, database_url
 from tests.conftest import CONTENT
 from tests.csrf import page_token
 from tests.server import imported_database
@@ -28,9 +28,9 @@ EXAMPLES_PER_OPERATION = 10
 def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[str, str]]]:
     folder = tmp_path_factory.mktemp("schemathesis")
     database = folder / "fuzz.db"
-    shutil.copyfile(imported_database(folder / "content.db"), database)
+    copy_database(imported_database(folder / "content.db"), database)
     # Schemathesis's ASGI client names its host "testserver"; the app is told to answer to it, nothing else changes.
-    app_settings = Settings(database_url=f"sqlite:///{database}", content_dir=CONTENT, allowed_hosts=["testserver"],
+    app_settings = Settings(database_url=database_url(database), content_dir=CONTENT, allowed_hosts=["testserver"],
                             backup_interval_h=0)
     app = create_app(app_settings)
     with TestClient(app) as client:  # runs the lifespan (migrations, the local user) and gets a page's token

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from app.content.importer import ImportReport
 from app.models import ReviewCard, ReviewLog
 from app.settings import Settings
-from tests.conftest import CONTENT, DATA, ImportInto
+from tests.conftest import CONTENT, DATA, ImportInto, migrated_copy
 
 GOLDEN = DATA / "canonical" / "golden.md"  # corrections, alternates, MCQs, code
 HAND_EDITED = DATA / "canonical" / "hand_edited.md"  # an unanswered question, another topic
@@ -23,9 +23,9 @@ ZONE = "Asia/Shanghai"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, migrated_database: Path) -> Settings:
     """The learner lives in Shanghai (UTC+8), so "today" differs from the UTC day for part of every day."""
-    return Settings(database_url=f"sqlite:///{tmp_path / 'preplab.db'}", content_dir=CONTENT, timezone=ZONE)
+    return Settings(database_url=migrated_copy(tmp_path, migrated_database), content_dir=CONTENT, timezone=ZONE)
 
 
 @pytest.fixture

@@ -1,0 +1,84 @@
+"""`make test`'s runner: the whole suite on SQLite and, at the same time, on PostgreSQL.
+
+    python -m tests.suite [PYTEST ARGS...]
+
+The PostgreSQL half runs on the server PREPLAB_TEST_POSTGRES_URL names, else on a throwaway cluster started from
+Debian's binaries (tests/pg_server.py), else it is skipped with a line saying so and how to enable it. With CI=true
+it must run: no server and no binaries is a failure. The two halves run side by side (most of a browser test is
+waiting, and PostgreSQL's own work runs in its own processes), each with PREPLAB_TEST_WORKERS pytest-xdist workers
+(default 1; tests that share one expensive fixture stay on one worker: --dist loadgroup). The SQLite half streams
+here; the PostgreSQL half's output is kept in a file and printed when it ends. The exit status is non-zero when
+either half fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests import pg_server
+
+ROOT = Path(__file__).resolve().parent.parent
+HOW_TO = ("start one with `python -m tests.pg_server start --dir /tmp/preplab-pg` and export the URL it prints as "
+          "PREPLAB_TEST_POSTGRES_URL, or install Debian's postgresql (see README: Testing on PostgreSQL)")
+
+
+def pytest_command(workers: int, extra: list[str]) -> list[str]:
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+    if workers > 1:
+        command += ["-n", str(workers), "--dist", "loadgroup"]
+    return command + extra
+
+
+def main(argv: list[str]) -> int:
+    workers = int(os.environ.get("PREPLAB_TEST_WORKERS", "1"))
+    in_ci = os.environ.get("CI") == "true"
+    server = os.environ.get("PREPLAB_TEST_POSTGRES_URL") or None
+    cluster: Path | None = None
+    if server is None and pg_server.binaries() is not None:
+        cluster = Path(tempfile.mkdtemp(prefix="preplab-pg-"))
+        server = pg_server.start(cluster)
+    if server is None:
+        message = ("PostgreSQL half SKIPPED: no server (PREPLAB_TEST_POSTGRES_URL unset) and no PostgreSQL binaries; "
+                   + HOW_TO)
+        if in_ci:
+            print(f"FAIL: CI=true requires the PostgreSQL half. {message}", flush=True)
+            return 1
+        print(message, flush=True)
+    sqlite_env = {key: value for key, value in os.environ.items() if key != "PREPLAB_TEST_POSTGRES_URL"}
+    try:
+        started = time.monotonic()
+        postgres = log = None
+        if server is not None:
+            log = Path(tempfile.mkstemp(prefix="preplab-pg-half-", suffix=".log")[1])
+            print(f"PostgreSQL half: {server} (output in {log}, printed when it ends)", flush=True)
+            with log.open("wb") as sink:
+                postgres = subprocess.Popen(pytest_command(workers, argv), cwd=ROOT, stdout=sink,
+                                            stderr=subprocess.STDOUT,
+                                            env={**os.environ, "PREPLAB_TEST_POSTGRES_URL": server})
+        print("SQLite half:", flush=True)
+        sqlite_status = subprocess.call(pytest_command(workers, argv), cwd=ROOT, env=sqlite_env)
+        sqlite_s = time.monotonic() - started
+        postgres_status = 0
+        if postgres is not None and log is not None:
+            postgres_status = postgres.wait()
+            print(f"\n{'=' * 30} PostgreSQL half {'=' * 30}\n{log.read_text(errors='replace')}", flush=True)
+        total_s = time.monotonic() - started
+        print(f"SQLite half: {'passed' if sqlite_status == 0 else 'FAILED'} ({sqlite_s:.0f} s); "
+              + ("PostgreSQL half: SKIPPED" if postgres is None else
+                 f"PostgreSQL half: {'passed' if postgres_status == 0 else 'FAILED'}") + f"; both: {total_s:.0f} s",
+              flush=True)
+        return 1 if sqlite_status or postgres_status else 0
+    finally:
+        if cluster is not None:
+            pg_server.stop(cluster)
+            shutil.rmtree(cluster, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
