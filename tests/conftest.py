@@ -3,6 +3,7 @@ migrated by Alembic once per session and copied per test, and the app over them.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -47,10 +48,22 @@ def content_kinds() -> dict[str, int]:
 ImportInto = Callable[..., ImportReport]
 
 
+# Tests that never open a database (the labs' own measurements, the reference solutions run as programs): the
+# PostgreSQL half leaves them to the SQLite half, where they run exactly as they would here. PREPLAB_TEST_PG_ALL=1
+# runs them on PostgreSQL too.
+DATABASE_FREE = ("labs", "solutions/test_originals.py", "solutions/test_registry.py", "solutions/test_runs.py")
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     if ON_POSTGRES:
-        return f"database: PostgreSQL ({make_url(SERVER_URL or '').render_as_string()})"
+        return (f"database: PostgreSQL ({make_url(SERVER_URL or '').render_as_string()}); tests that open no database "
+                f"({', '.join(DATABASE_FREE)}) run in the SQLite half only")
     return "database: SQLite (set PREPLAB_TEST_POSTGRES_URL to run on PostgreSQL)"
+
+
+def _database_free(item: pytest.Item) -> bool:
+    relative = Path(str(item.path)).relative_to(Path(__file__).parent).as_posix()
+    return any(relative == path or relative.startswith(path + "/") for path in DATABASE_FREE)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -63,6 +76,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "solutions" in Path(str(item.path)).relative_to(Path(__file__).parent).parts[:1]:
             item.add_marker(pytest.mark.xdist_group("solutions"))
+    if ON_POSTGRES and os.environ.get("PREPLAB_TEST_PG_ALL") != "1":
+        left = [item for item in items if _database_free(item)]
+        if left:
+            config.hook.pytest_deselected(items=left)
+            items[:] = [item for item in items if not _database_free(item)]
 
 
 @pytest.fixture(scope="session")

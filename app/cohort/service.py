@@ -23,10 +23,9 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from app.clock import as_utc, day_bounds, local_day, utcnow
-from app.mock.report import _is_right, _right_labels  # the report's own scoring, for every learner at once
+from app.mock.report import is_right, scoring_inputs  # the report's own scoring, for every learner at once
 from app.models import (
     Concept,
-    MockAnswer,
     MockInterview,
     Question,
     QuestionConcept,
@@ -36,7 +35,7 @@ from app.models import (
     UserSettings,
 )
 from app.review import scheduling
-from app.study.stats import _BUCKET_SECONDS, _epoch_bucket, streak_days
+from app.study.stats import BUCKET_SECONDS, epoch_bucket, streak_days
 
 WINDOWS = (7, 30)  # the grade counts' windows, in the learner's days (today included)
 STREAK_WINDOW_DAYS = 366  # streaks are counted back this far; a longer one shows as "366+"
@@ -141,13 +140,13 @@ def _days_by_learner(session: Session, ids: list[int], zone: tzinfo, today: date
     """Grades per learner per local day over the streak window: one GROUP BY of 15-minute UTC buckets, folded into
     days here (exact in every zone, as on the dashboard)."""
     since, _end = day_bounds(today - timedelta(days=STREAK_WINDOW_DAYS - 1), zone)
-    bucket = _epoch_bucket(session, col(ReviewLog.reviewed_at))
+    bucket = epoch_bucket(session, col(ReviewLog.reviewed_at))
     rows = session.exec(select(ReviewLog.user_id, bucket, func.count())
                         .where(col(ReviewLog.user_id).in_(ids), col(ReviewLog.reviewed_at) >= since)
                         .group_by(col(ReviewLog.user_id), bucket)).all()
     days: dict[int, Counter[date]] = defaultdict(Counter)
     for user_id, bucket_index, count in rows:
-        moment = datetime.fromtimestamp(int(bucket_index) * _BUCKET_SECONDS, UTC)
+        moment = datetime.fromtimestamp(int(bucket_index) * BUCKET_SECONDS, UTC)
         days[user_id][local_day(moment, zone)] += count
     return days
 
@@ -195,14 +194,7 @@ def _rounds(session: Session, users: list[User], now: datetime, zone: tzinfo) ->
     interviews = list(session.exec(
         select(MockInterview).where(col(MockInterview.user_id).in_(list(names)), over)
         .order_by(col(MockInterview.started_at), col(MockInterview.id))).all())
-    answers: dict[int, list[MockAnswer]] = defaultdict(list)
-    for answer in session.exec(select(MockAnswer).where(
-            col(MockAnswer.interview_id).in_([interview.id for interview in interviews]))).all():
-        answers[answer.interview_id].append(answer)
-    question_ids = {answer.question_id for group in answers.values() for answer in group}
-    kinds = dict(session.exec(select(Question.id, Question.kind)  # type: ignore[arg-type]
-                              .where(col(Question.id).in_(question_ids))).all())
-    right = _right_labels(session, question_ids)
+    answers, kinds, right = scoring_inputs(session, interviews)
     points = []
     for interview in interviews:
         assert interview.id is not None
@@ -212,5 +204,5 @@ def _rounds(session: Session, users: list[User], now: datetime, zone: tzinfo) ->
         points.append(RoundPoint(
             user_id=interview.user_id, name=names[interview.user_id], interview_id=interview.id,
             title=interview.title, started_at=started, day=local_day(started, zone), total=len(group),
-            right=sum(_is_right(kinds[answer.question_id], answer, right[answer.question_id]) for answer in group)))
+            right=sum(is_right(kinds[answer.question_id], answer, right[answer.question_id]) for answer in group)))
     return points

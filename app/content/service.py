@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
 
 from app.caches import content_changed
@@ -21,13 +21,22 @@ from app.shared_state import bump_content_revision
 def import_paths(engine: Engine, paths: Sequence[Path], *, settings: Settings) -> ImportReport:
     """Parse everything first, then write it all in one transaction: a bad file changes nothing."""
     content = load_content(paths, concepts_path=settings.content_dir / CONCEPTS_FILE)
+    changes: list[bool] = []
     try:
         with session_scope(engine) as session:
+            event.listen(session, "after_flush", lambda flushed, _context: changes.append(_writes(flushed)))
             report = import_content(session=session, content=content)
-            bump_content_revision(session)  # the other workers drop their caches once this commits
+            if any(changes):  # an import that changes nothing leaves every worker's caches (and the revision) be
+                bump_content_revision(session)  # the other workers drop their caches once this commits
             return report
     finally:
-        content_changed()  # this process's rendered content (other processes: the content revision)
+        if any(changes):
+            content_changed()  # this process's rendered content (other processes: the content revision)
+
+
+def _writes(session: Session) -> bool:
+    """Whether a flush is about to write a row: a new one, a deleted one, or one whose values changed."""
+    return bool(session.new or session.deleted or any(session.is_modified(row) for row in session.dirty))
 
 
 @dataclass(frozen=True)

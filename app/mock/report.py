@@ -163,11 +163,25 @@ def _right_labels(session: Session, question_ids: set[str]) -> dict[str, set[str
     return labels
 
 
-def _is_right(kind: str, answer: MockAnswer, right: set[str]) -> bool:
+def is_right(kind: str, answer: MockAnswer, right: set[str]) -> bool:
     if kind == "mcq":
         chosen = set(split_stored(answer.choice))
         return bool(chosen) and chosen == right
     return bool(answer.answer.strip()) and answer.self_grade is not None and answer.self_grade > 1
+
+
+def scoring_inputs(session: Session, interviews: list[MockInterview]) -> tuple[
+        dict[int, list[MockAnswer]], dict[str, str], dict[str, set[str]]]:
+    """What scoring these rounds needs, in three queries however many rounds: each round's answers, the kind of
+    every question asked, and the right labels of its MCQs."""
+    answers: dict[int, list[MockAnswer]] = defaultdict(list)
+    for answer in session.exec(select(MockAnswer).where(
+            col(MockAnswer.interview_id).in_([interview.id for interview in interviews]))).all():
+        answers[answer.interview_id].append(answer)
+    question_ids = {answer.question_id for group in answers.values() for answer in group}
+    kinds = dict(session.exec(select(Question.id, Question.kind)  # type: ignore[arg-type]
+                              .where(col(Question.id).in_(question_ids))).all())
+    return answers, kinds, _right_labels(session, question_ids)
 
 
 def round_summaries(*, session: Session, user_id: int, ids: list[int] | None = None) -> list[RoundSummary]:
@@ -176,14 +190,7 @@ def round_summaries(*, session: Session, user_id: int, ids: list[int] | None = N
     if ids is not None:
         query = query.where(col(MockInterview.id).in_(ids))
     interviews = list(session.exec(query.order_by(col(MockInterview.started_at), col(MockInterview.id))).all())
-    answers: dict[int, list[MockAnswer]] = defaultdict(list)
-    for answer in session.exec(select(MockAnswer).where(
-            col(MockAnswer.interview_id).in_([interview.id for interview in interviews]))).all():
-        answers[answer.interview_id].append(answer)
-    question_ids = {answer.question_id for group in answers.values() for answer in group}
-    kinds = dict(session.exec(select(Question.id, Question.kind)  # type: ignore[arg-type]
-                              .where(col(Question.id).in_(question_ids))).all())
-    right = _right_labels(session, question_ids)
+    answers, kinds, right = scoring_inputs(session, interviews)
     summaries = []
     for interview in interviews:
         assert interview.id is not None
@@ -194,7 +201,7 @@ def round_summaries(*, session: Session, user_id: int, ids: list[int] | None = N
         summaries.append(RoundSummary(
             id=interview.id, title=interview.title, preset=interview.settings.get("preset"), started_at=started,
             deadline=deadline, finished_at=finished, total=len(group),
-            right=sum(_is_right(kinds[a.question_id], a, right[a.question_id]) for a in group),
+            right=sum(is_right(kinds[a.question_id], a, right[a.question_id]) for a in group),
             ungraded=sum(kinds[a.question_id] != "mcq" and bool(a.answer.strip()) and a.self_grade is None
                          for a in group),
             minutes=float(interview.settings.get("minutes", 0)),

@@ -1,8 +1,8 @@
 """Query terms and highlighted snippets: untrusted text is escaped first, matches become <mark> afterwards.
 
-Matches arrive marked with private-use characters (from FTS5's snippet()/highlight(), or added here for
-terms the index cannot match); only after the text is HTML-escaped do those markers turn into tags, so
-nothing in a question's text can ever become markup.
+Matches are every occurrence of a query term, found here case-insensitively, and any span a caller marked with
+the private-use characters MARK_START/MARK_END (as FTS5's highlight() would); only after the text is HTML-escaped
+do they turn into tags, so nothing in a question's text can ever become markup.
 """
 
 from __future__ import annotations

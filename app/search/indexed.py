@@ -1,11 +1,13 @@
 """Search through SQLite's FTS5 index and its companion tables (app/search/tokens.py): every term is a token lookup.
 
-A term of three characters or more is a trigram MATCH on `question_search` (ranked by bm25); a two-character term
-of letters or digits ("显存", "DP") is a token of `question_search_bigrams`; whether a Latin term stands as a word of
-its own in a column is a phrase of `question_search_words`. Only a term that no index can answer — one character, or
-two with punctuation ("C#") — is a LIKE over the stored text. Ranking and filters read `question_search_rows`, a few
-dozen bytes per question, never the question's own wide row. Titles and snippets are marked here, in Python, for
-the page's rows only.
+A term of three characters or more is a trigram MATCH on `question_search`, ranked by bm25. A two-character term of
+letters or digits ("显存", "DP") is a token of `question_search_grams`, whose tokens also say which columns hold the
+piece: its weight (title > prompt > extra > answer) comes from one lookup per set of columns, not one per column.
+Whether a Latin word stands on its own, and in which columns, is a token there too; a Latin term of several runs
+("zero-3") is a phrase of `question_search_words`. Only a term that no index can answer — one character, or two with
+punctuation ("C#") — is a LIKE over the stored text. Ranking and filters read `question_search_rows`, a few dozen
+bytes per question, never the question's own wide row. Titles and snippets are marked here, in Python, for the
+page's rows only.
 
 The SQL is written out and handed to the driver as it is (exec_driver_sql), not built with SQLAlchemy's expression
 language: FTS5's MATCH and bm25() are SQLite's own, a search is a few statements whose shape follows the query's
@@ -15,7 +17,7 @@ value, the MATCH expressions included, is a bound parameter (sqlite3's named sty
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,13 +35,17 @@ from app.search.filters import (
 )
 from app.search.highlight import best_window, fts_query, indexed_terms, short_terms, snippet_html
 from app.search.tokens import (
-    BIGRAMS_TABLE,
+    COLUMN_BITS,
     COLUMNS,
+    GRAMS_TABLE,
     ROWS_TABLE,
     WORDS_TABLE,
-    bigram_phrase,
+    bigram_match,
+    bigram_tokens,
     is_bigram_term,
+    is_single_word,
     word_phrase,
+    word_tokens,
 )
 
 SNIPPET_CHARS = 64
@@ -55,57 +61,100 @@ class _Statement:
     source: str
     where: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    aliases: int = 0
+    weights: list[str] = field(default_factory=list)  # aliases of the two-character terms' joined weights
 
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
         return ":" + name
 
+    def alias(self) -> str:
+        self.aliases += 1
+        return f"j{self.aliases}"
+
     def matching(self, table: str, expression: str) -> str:
         """`m.id IN` the rows of a companion table that match `expression` (looked up once per statement)."""
         return f"m.id IN (SELECT rowid FROM {table} WHERE {table} MATCH {self.bind(expression)})"
+
+    def by_columns(self, tokens: Iterator[tuple[int, str]], value: Callable[[int], float]) -> str:
+        """A subquery of (id, value) for every row holding one of `tokens`, the value that of the set of columns
+        the token stands for: one row per question, since a question holds each piece and word once."""
+        return "(" + " UNION ALL ".join(
+            f"SELECT rowid AS id, {value(mask)} AS value FROM {GRAMS_TABLE} WHERE {GRAMS_TABLE} MATCH "
+            f"{self.bind(token)}" for mask, token in tokens) + ")"
 
 
 def index_search(*, connection: Connection, terms: Sequence[str], filters: SearchFilters, limit: int,
                  offset: int) -> tuple[list[SearchHit], int]:
     """One page of the questions holding every term and passing the filters, best first, and their total."""
     long, short = indexed_terms(terms), short_terms(terms)
-    paired = [term for term in short if is_bigram_term(term)]
-    scanned = [term for term in short if not is_bigram_term(term)]
-    statement = _candidates(long, paired, scanned)
-    statement.where.extend(_filter_sql(statement, filters))
-    rank = _rank(statement, long, short)
-    where = " AND ".join(statement.where) or "1"
+    counted = _candidates(long, short)
+    counted.where.extend(_filter_sql(counted, filters))
+    ranked = _ranked(long, short)
+    ranked.where.extend(_filter_sql(ranked, filters))
+    rank = _rank(ranked, long, short)  # before reading ranked.source: a whole-word bonus joins its own subquery
     page = connection.exec_driver_sql(
-        f"SELECT m.id, {rank} AS ranking FROM {statement.source} WHERE {where} "
-        f"ORDER BY ranking, m.position, m.question_id LIMIT {statement.bind(limit)} OFFSET {statement.bind(offset)}",
-        statement.params).all()
+        f"SELECT m.id, {rank} AS ranking FROM {ranked.source} WHERE {_all(ranked.where)} "
+        f"ORDER BY ranking, m.position, m.question_id LIMIT {ranked.bind(limit)} OFFSET {ranked.bind(offset)}",
+        ranked.params).all()
     if len(page) < limit and (page or not offset):
         total = offset + len(page)  # the last page (or the only one): nothing to count beyond it
     else:
-        total = connection.exec_driver_sql(f"SELECT count(*) FROM {statement.source} WHERE {where}",
-                                           statement.params).scalar_one()
+        total = connection.exec_driver_sql(f"SELECT count(*) FROM {counted.source} WHERE {_all(counted.where)}",
+                                           counted.params).scalar_one()
     return _hits(connection, page, terms), int(total)
 
 
-def _candidates(long: Sequence[str], paired: Sequence[str], scanned: Sequence[str]) -> _Statement:
-    """FROM and WHERE for the rows holding every term: driven by the trigram MATCH where a term is long enough (its
-    bm25 ranks), else by the bigram MATCH; a LIKE scan only when no term has an index."""
-    bigrams = " AND ".join(bigram_phrase(term.casefold()) for term in paired)
+def _all(conditions: Sequence[str]) -> str:
+    return " AND ".join(conditions) or "1"
+
+
+def _candidates(long: Sequence[str], short: Sequence[str]) -> _Statement:
+    """FROM and WHERE for the rows holding every term: the trigram MATCH where a term is long enough, the pieces'
+    MATCH for two-character terms; a LIKE scan only for a term no index has."""
+    paired = [term for term in short if is_bigram_term(term)]
+    pieces = " AND ".join(bigram_match(term) for term in paired)
     if long or not paired:
         statement = _Statement(f"{SEARCH_TABLE} JOIN {ROWS_TABLE} AS m ON m.id = {SEARCH_TABLE}.rowid")
         if long:
             statement.where.append(f"{SEARCH_TABLE} MATCH {statement.bind(fts_query(long))}")
         if paired:
-            statement.where.append(statement.matching(BIGRAMS_TABLE, bigrams))
+            statement.where.append(statement.matching(GRAMS_TABLE, pieces))
     else:
-        statement = _Statement(f"{BIGRAMS_TABLE} JOIN {ROWS_TABLE} AS m ON m.id = {BIGRAMS_TABLE}.rowid")
-        statement.where.append(f"{BIGRAMS_TABLE} MATCH {statement.bind(bigrams)}")
-        if scanned:
-            statement.source += f" JOIN {SEARCH_TABLE} ON {SEARCH_TABLE}.rowid = m.id"
+        statement = _Statement(f"{GRAMS_TABLE} JOIN {ROWS_TABLE} AS m ON m.id = {GRAMS_TABLE}.rowid")
+        statement.where.append(f"{GRAMS_TABLE} MATCH {statement.bind(pieces)}")
+    _scan(statement, short)
+    return statement
+
+
+def _ranked(long: Sequence[str], short: Sequence[str]) -> _Statement:
+    """The candidates again, for the ranking query. Without a long term, each two-character term is joined as the
+    weight of the columns it is in (its pieces' tokens say which), the first one driving; the join is the AND."""
+    paired = [term for term in short if is_bigram_term(term)]
+    if long or not paired:
+        return _candidates(long, short)
+    statement = _Statement("")
+    joined = [(statement.alias(), statement.by_columns(bigram_tokens(term), _weight)) for term in paired]
+    (first, driver), others = joined[0], joined[1:]
+    statement.source = f"{driver} AS {first} JOIN {ROWS_TABLE} AS m ON m.id = {first}.id" + "".join(
+        f" JOIN {subquery} AS {alias} ON {alias}.id = m.id" for alias, subquery in others)
+    statement.weights = [alias for alias, _subquery in joined]
+    _scan(statement, short)
+    return statement
+
+
+def _weight(mask: int) -> float:
+    return sum(WEIGHTS[name] for name, bit in COLUMN_BITS.items() if mask & bit)
+
+
+def _scan(statement: _Statement, short: Sequence[str]) -> None:
+    """A LIKE over the stored text for each term that no index can answer (one character, or punctuation)."""
+    scanned = [term for term in short if not is_bigram_term(term)]
+    if scanned and not statement.source.startswith(f"{SEARCH_TABLE} "):
+        statement.source += f" JOIN {SEARCH_TABLE} ON {SEARCH_TABLE}.rowid = m.id"
     for term in scanned:
         statement.where.append("(" + " OR ".join(_likes(statement, term).values()) + ")")
-    return statement
 
 
 def _likes(statement: _Statement, term: str) -> dict[str, str]:
@@ -136,34 +185,39 @@ def _rank(statement: _Statement, long: Sequence[str], short: Sequence[str]) -> s
     if long:
         base = f"bm25({SEARCH_TABLE}, {BM25_WEIGHTS})"
     else:
-        parts = [f"{INSIDE_WORD_SCALE if LATIN_TERM.fullmatch(term) else 1.0} * ({_weighted(statement, term, short)})"
-                 for term in short]
+        paired = [term for term in short if is_bigram_term(term)]
+        parts = [f"{_scale(term)} * {alias}.value" for alias, term in zip(statement.weights, paired, strict=True)]
+        scanned = [term for term in short if not is_bigram_term(term)]
+        parts += [f"{_scale(term)} * ({_weighted_likes(statement, term)})" for term in scanned]
         base = "-(" + " + ".join(parts) + ")"
     bonus = [_word_bonus(statement, term) for term in (*long, *short) if LATIN_TERM.fullmatch(term)]
     return base + "".join(f" - {part}" for part in bonus)
 
 
-def _weighted(statement: _Statement, term: str, short: Sequence[str]) -> str:
-    """WEIGHTS summed over the columns that hold `term`. Each column's lookup also asks for the query's other
-    bigram terms, which every candidate has: SQLite then keeps a list of candidates only, not of every question
-    with the term in that column."""
-    if is_bigram_term(term):
-        phrase = bigram_phrase(term.casefold())
-        others = "".join(f" AND {bigram_phrase(other.casefold())}" for other in short
-                         if other != term and is_bigram_term(other))
-        found = {name: statement.matching(BIGRAMS_TABLE, f"({name} : {phrase}){others}") for name in COLUMNS}
-    else:
-        found = _likes(statement, term)
-    return " + ".join(f"{WEIGHTS[name]} * ({condition})" for name, condition in found.items())
+def _scale(term: str) -> float:
+    return INSIDE_WORD_SCALE if LATIN_TERM.fullmatch(term) else 1.0
+
+
+def _weighted_likes(statement: _Statement, term: str) -> str:
+    return " + ".join(f"{WEIGHTS[name]} * ({condition})" for name, condition in _likes(statement, term).items())
 
 
 def _word_bonus(statement: _Statement, term: str) -> str:
-    """EXACT_WORD_BONUS when the term is a word of its own anywhere in the question, and WORD_BONUS for each column
-    it is one in (the per-column lookups are made only for the rows that have it somewhere)."""
+    """EXACT_WORD_BONUS when the term is a word of its own anywhere in the question, plus WORD_BONUS for each
+    column it is one in: for a single word, one join whose tokens say where; for a term of several runs ("zero-3",
+    a phrase), a phrase lookup per column, made only for the rows that have it somewhere."""
+    if is_single_word(term):
+        alias, subquery = statement.alias(), statement.by_columns(word_tokens(term), _bonus)
+        statement.source += f" LEFT JOIN {subquery} AS {alias} ON {alias}.id = m.id"
+        return f"coalesce({alias}.value, 0)"
     phrase = word_phrase(term)
     columns = " + ".join(f"{WORD_BONUS[name]} * ({statement.matching(WORDS_TABLE, f'{name} : {phrase}')})"
                          for name in COLUMNS)
     return f"(CASE WHEN {statement.matching(WORDS_TABLE, phrase)} THEN {EXACT_WORD_BONUS} + {columns} ELSE 0 END)"
+
+
+def _bonus(mask: int) -> float:
+    return EXACT_WORD_BONUS + sum(WORD_BONUS[name] for name, bit in COLUMN_BITS.items() if mask & bit)
 
 
 def _hits(connection: Connection, page: Sequence[Any], terms: Sequence[str]) -> list[SearchHit]:

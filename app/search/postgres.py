@@ -23,18 +23,23 @@ from sqlmodel import Session, col
 from app.db import SEARCH_TABLE
 from app.models import Question
 from app.search.fallback import fallback_search
-from app.search.filters import WEIGHTS, SearchFilters, SearchHit, filter_conditions
+
+# The SQLite path's ranking constants, so that a query ranks the same questions first on either database.
+from app.search.filters import (
+    EXACT_WORD_BONUS,
+    INSIDE_WORD_SCALE,
+    LATIN_TERM,
+    WEIGHTS,
+    WORD_BONUS,
+    SearchFilters,
+    SearchHit,
+    filter_conditions,
+)
 from app.search.highlight import TRIGRAM, best_window, snippet_html
 
 COLUMNS = ("title", "prompt", "answer", "extra")
 SNIPPET_CHARS = 64
 REINDEX_SHARE = 0.1  # rebuild the indexes when more than this share of the rows changed (the first import: all)
-# What the SQLite path gives (app/search/service.py: EXACT_WORD_BONUS, WORD_BONUS, INSIDE_WORD_SCALE), so that
-# a query ranks the same questions first on either database.
-EXACT_WORD_BONUS = 100.0
-WORD_BONUS = {"title": 20.0, "prompt": 8.0, "extra": 6.0, "answer": 3.0}
-INSIDE_WORD_SCALE = 0.1
-LATIN_TERM = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+#-]*")
 
 search_table = Table(SEARCH_TABLE, MetaData(), Column("question_id", Text),
                      *(Column(name, Text) for name in (*COLUMNS, "body")), Column("grams", ARRAY(Text)))

@@ -25,24 +25,24 @@ HEATMAP_WEEKS = 53
 REVIEW_STATE = 2  # fsrs.State.Review
 # Every time zone's UTC offset is a multiple of 15 minutes, so a 15-minute UTC bucket never straddles
 # a local midnight: grouping by bucket in SQL and folding buckets into days here is exact.
-_BUCKET_SECONDS = 900
+BUCKET_SECONDS = 900
 
 
-def _epoch_bucket(session: Session, column: Any) -> Any:
+def epoch_bucket(session: Session, column: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(extract("epoch", column) / _BUCKET_SECONDS), Integer)
-    return cast(func.strftime("%s", column), Integer) // _BUCKET_SECONDS
+        return cast(func.floor(extract("epoch", column) / BUCKET_SECONDS), Integer)
+    return cast(func.strftime("%s", column), Integer) // BUCKET_SECONDS
 
 
 def reviews_by_day(*, session: Session, user_id: int, zone: tzinfo, since: datetime | None = None) -> Counter[date]:
     """How many grades (review, quiz and mock alike) the learner gave on each local day."""
-    bucket = _epoch_bucket(session, col(ReviewLog.reviewed_at))
+    bucket = epoch_bucket(session, col(ReviewLog.reviewed_at))
     query = select(bucket, func.count()).where(ReviewLog.user_id == user_id).group_by(bucket)
     if since is not None:
         query = query.where(col(ReviewLog.reviewed_at) >= since)
     counts: Counter[date] = Counter()
     for bucket_index, count in session.exec(query).all():
-        moment = datetime.fromtimestamp(int(bucket_index) * _BUCKET_SECONDS, UTC)
+        moment = datetime.fromtimestamp(int(bucket_index) * BUCKET_SECONDS, UTC)
         counts[local_day(moment, zone)] += count
     return counts
 

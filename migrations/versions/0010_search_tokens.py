@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.search.tokens import BIGRAMS_TABLE, CREATE_STATEMENTS, ROWS_TABLE, WORDS_TABLE, sync_companions
+from app.search.tokens import CREATE_STATEMENTS, GRAMS_TABLE, ROWS_TABLE, WORDS_TABLE, sync_companions
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -33,5 +33,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    for table in (ROWS_TABLE, BIGRAMS_TABLE, WORDS_TABLE):
+    for table in (ROWS_TABLE, GRAMS_TABLE, WORDS_TABLE):
         op.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))

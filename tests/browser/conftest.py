@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import ON_POSTGRES
 from tests.server import LiveServer, imported_database, new_server
 
 CHROMIUM = Path(os.environ.get("PREPLAB_TEST_CHROMIUM", "/usr/bin/chromium"))
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+# The PostgreSQL half (run beside the SQLite half by make test) keeps its screenshots apart from the SQLite half's.
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / ("postgresql" if ON_POSTGRES else "")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -59,8 +61,9 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # type: 
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
-    """Save a full-page screenshot as a test artefact (tests/artifacts/NAME.png)."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    """Save a full-page screenshot as a test artefact (tests/artifacts/NAME.png; tests/artifacts/postgresql/ on
+    PostgreSQL)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -12,14 +12,19 @@ from sqlmodel import Session
 from app.content.service import import_paths
 from app.db import alembic_config, make_engine
 from app.search.service import search
-from app.search.tokens import BIGRAMS_TABLE, ROWS_TABLE, WORDS_TABLE
+from app.search.tokens import COLUMN_BITS, GRAMS_TABLE, ROWS_TABLE, WORDS_TABLE, bigram_match, word_tokens
 from app.settings import Settings
 from tests.backends import database_url, sqlite_only
 from tests.conftest import CONTENT
 from tests.search.conftest import question, write_bank
 
-COMPANIONS = {WORDS_TABLE, BIGRAMS_TABLE, ROWS_TABLE}
+COMPANIONS = {WORDS_TABLE, GRAMS_TABLE, ROWS_TABLE}
 QUERIES = ["显存", "DP", "ZeRO", "显存 DP", "流水线"]
+
+
+def words_in(term: str, column: str | None = None) -> str:
+    """The rows where `term` stands as a word of its own: in `column`, or anywhere."""
+    return " OR ".join(token for mask, token in word_tokens(term) if column is None or mask & COLUMN_BITS[column])
 
 
 @sqlite_only("the token tables exist on SQLite only; on PostgreSQL 0010 changes nothing")
@@ -41,12 +46,14 @@ def test_upgrade_fills_the_token_tables_from_the_index(tmp_path: Path) -> None:
         indexed = connection.execute(text("SELECT rowid, question_id FROM question_search ORDER BY rowid")).all()
         rows = connection.execute(text(f"SELECT id, question_id FROM {ROWS_TABLE} ORDER BY id")).all()
         assert [tuple(row) for row in rows] == [tuple(row) for row in indexed] and len(rows) == 3
-        found = connection.execute(text(f"SELECT m.question_id FROM {BIGRAMS_TABLE} JOIN {ROWS_TABLE} AS m "
-                                        f"ON m.id = {BIGRAMS_TABLE}.rowid WHERE {BIGRAMS_TABLE} MATCH '\"显存\"'"))
-        assert set(found.scalars()) == {"q-dp", "q-fsdp"}
-        words = connection.execute(text(f"SELECT m.question_id FROM {WORDS_TABLE} JOIN {ROWS_TABLE} AS m "
-                                        f"ON m.id = {WORDS_TABLE}.rowid WHERE {WORDS_TABLE} MATCH 'title : \"dp\"'"))
-        assert list(words.scalars()) == ["q-dp"]
+        def found(expression: str) -> set[str]:
+            return set(connection.execute(text(
+                f"SELECT m.question_id FROM {GRAMS_TABLE} JOIN {ROWS_TABLE} AS m ON m.id = {GRAMS_TABLE}.rowid "
+                f"WHERE {GRAMS_TABLE} MATCH :e"), {"e": expression}).scalars())
+
+        assert found(bigram_match("显存")) == {"q-dp", "q-fsdp"}
+        assert found(words_in("dp", "title")) == {"q-dp"}
+        assert found(words_in("dp")) == {"q-dp"}  # FSDP holds the piece dp, never the word
     with Session(engine) as session:
         assert {query: [hit.id for hit in search(session=session, query=query).hits] for query in QUERIES} == before
 

@@ -1,6 +1,7 @@
-"""The SQLite index's word and bigram tokens: what they hold, that every import keeps them exact (contentless FTS5
-deletes only what it is handed back), and that searching through them ranks exactly as the semantics say — checked
-against a brute-force reading of every question's text."""
+"""The SQLite index's token tables (two-character pieces and words, each with the columns holding it; words in order
+for phrases): what they hold, that every import keeps them exact (contentless FTS5 deletes only what it is handed
+back), and that searching through them ranks exactly as the semantics say — checked against a brute-force reading
+of every question's text."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from app.search.highlight import query_terms
 from app.search.index import question_documents, rebuild_index
 from app.search.service import fallback_search, search
 from app.search.tokens import (
-    BIGRAMS_TABLE,
+    GRAMS_TABLE,
     ROWS_TABLE,
     WORDS_TABLE,
-    bigram_text,
+    bigram_match,
+    gram_text,
     is_bigram_term,
+    is_single_word,
     word_phrase,
     word_text,
 )
@@ -38,11 +41,12 @@ def test_words_are_ascii_letter_and_digit_runs() -> None:
     assert word_text(None) == word_text("显存") == ""
 
 
-def test_bigrams_are_the_two_character_pieces_of_letter_and_digit_runs() -> None:
-    assert bigram_text("显存占用") == "显存 存占 占用"
-    assert bigram_text("FSDP，显存！a") == "FS SD DP 显存"  # punctuation ends a run; one character makes no bigram
-    assert bigram_text("DP显存") == "DP P显 显存"
+def test_grams_are_pieces_and_words_each_with_the_columns_that_hold_it() -> None:
+    # title, prompt, answer, extra: bits 1, 2, 4, 8; the letter of a set is the alphabet's at that number
+    assert gram_text(["显存占用", "FSDP 显存", None, ""]) == "显存d 存占b 占用b fsc sdc dpc fsdp·c"
+    assert gram_text(["", "", "DP显存，a", "数据并行（DP）"]) == "dpm p显e 显存e 数据i 据并i 并行i dp·m a·e"
     assert [term for term in ("显存", "DP", "kv", "C#", "卡", "a.") if is_bigram_term(term)] == ["显存", "DP", "kv"]
+    assert [term for term in ("DP", "LoRA", "zero-3", "torch.cuda") if is_single_word(term)] == ["DP", "LoRA"]
 
 
 def companion_counts(connection: Connection) -> tuple[int, int]:
@@ -60,7 +64,7 @@ def token_rows(connection: Connection, table: str, expression: str) -> set[str]:
 def assert_tokens_exact(connection: Connection) -> None:
     """FTS5's own structural check of both token tables, and one ranking row per index row. (Stale tokens are
     caught by the lookups in the tests: a question that no longer has a term must not be found by it.)"""
-    for table in (WORDS_TABLE, BIGRAMS_TABLE):
+    for table in (WORDS_TABLE, GRAMS_TABLE):
         connection.execute(text(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')"))
     search_rows, ranking_rows = companion_counts(connection)
     assert search_rows == ranking_rows
@@ -73,7 +77,7 @@ def test_a_reimport_replaces_the_tokens_of_a_changed_question(engine: Engine, im
     import_into(bank)
     with Session(engine) as session:
         connection = session.connection()
-        assert token_rows(connection, BIGRAMS_TABLE, '"篮球"') == {"q-a"}
+        assert token_rows(connection, GRAMS_TABLE, bigram_match("篮球")) == {"q-a"}
         assert token_rows(connection, WORDS_TABLE, '"foobar"') == {"q-a"}
         assert token_rows(connection, WORDS_TABLE, 'title : "foobar"') == set()
         assert_tokens_exact(connection)
@@ -82,8 +86,8 @@ def test_a_reimport_replaces_the_tokens_of_a_changed_question(engine: Engine, im
     import_into(bank)
     with Session(engine) as session:
         connection = session.connection()
-        assert token_rows(connection, BIGRAMS_TABLE, '"篮球"') == {"q-c"}  # q-a's old tokens are gone
-        assert token_rows(connection, BIGRAMS_TABLE, '"围棋"') == {"q-a"}
+        assert token_rows(connection, GRAMS_TABLE, bigram_match("篮球")) == {"q-c"}  # q-a's old tokens are gone
+        assert token_rows(connection, GRAMS_TABLE, bigram_match("围棋")) == {"q-a"}
         assert token_rows(connection, WORDS_TABLE, '"foobar"') == set()
         assert token_rows(connection, WORDS_TABLE, 'title : "quxly"') == {"q-a"}
         assert token_rows(connection, WORDS_TABLE, '"zero"') == {"q-b"}
@@ -93,7 +97,7 @@ def test_a_reimport_replaces_the_tokens_of_a_changed_question(engine: Engine, im
     import_into(bank)  # q-a and q-c retired
     with Session(engine) as session:
         connection = session.connection()
-        assert token_rows(connection, BIGRAMS_TABLE, '"围棋" OR "篮球" OR "题目"') == {"q-b"}
+        assert token_rows(connection, GRAMS_TABLE, " OR ".join(map(bigram_match, ("围棋", "篮球", "题目")))) == {"q-b"}
         assert_tokens_exact(connection)
 
 
@@ -115,12 +119,18 @@ def test_a_question_that_only_moves_keeps_its_tokens_and_ranks_at_its_new_place(
 def test_an_index_edited_behind_the_importers_back_is_refilled(content_engine: Engine) -> None:
     with Session(content_engine) as session:
         connection = session.connection()
-        expected = token_rows(connection, BIGRAMS_TABLE, '"显存"')
+        expected = token_rows(connection, GRAMS_TABLE, bigram_match("显存"))
         # the stored text changes under the tokens: deleting them by that text would corrupt the bigram table
         connection.execute(text("UPDATE question_search SET answer = '改写' WHERE question_id = 'q-d348ff15b0'"))
         connection.execute(text("DELETE FROM question_search WHERE question_id = 'q-5318348eeb'"))
         rebuild_index(session)
-        assert token_rows(connection, BIGRAMS_TABLE, '"显存"') == expected
+        assert token_rows(connection, GRAMS_TABLE, bigram_match("显存")) == expected
+        assert "q-5318348eeb" in token_rows(connection, WORDS_TABLE, 'title : "lora"')
+        assert_tokens_exact(connection)
+        # a ranking row lost: the next rebuild gives it back, and every lookup still finds what the text holds
+        connection.execute(text(f"DELETE FROM {ROWS_TABLE} WHERE question_id = 'q-5318348eeb'"))
+        rebuild_index(session)
+        assert token_rows(connection, GRAMS_TABLE, bigram_match("显存")) == expected
         assert "q-5318348eeb" in token_rows(connection, WORDS_TABLE, 'title : "lora"')
         assert_tokens_exact(connection)
         session.rollback()
