@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,24 @@ def _digest(path: str, _mtime_ns: int, _size: int) -> str:
         return hashlib.sha256(file.read()).hexdigest()[:16]
 
 
+# How long a file's version is taken as known before its modification time is looked at again: a page names ten
+# static files, and a stat() of each on every page was a twentieth of a question page's time.
+RECHECK_S = 2.0
+_known: dict[str, tuple[float, str]] = {}
+
+
 def content_version(path: Path | str) -> str:
-    """The first 16 hex digits of the file's SHA-256, recomputed only when its modification time or size changes."""
+    """The first 16 hex digits of the file's SHA-256, recomputed only when its modification time or size changes
+    (looked at once every RECHECK_S at most)."""
+    key = str(path)
+    now = time.monotonic()
+    known = _known.get(key)
+    if known is not None and now - known[0] < RECHECK_S:
+        return known[1]
     found = os.stat(path)
-    return _digest(str(path), found.st_mtime_ns, found.st_size)
+    version = _digest(key, found.st_mtime_ns, found.st_size)
+    _known[key] = (now, version)
+    return version
 
 
 def versioned(relative: str) -> bool:

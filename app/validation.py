@@ -12,7 +12,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from app.messages import translate
 
-MAX_SQL_INT = 2**63 - 1  # SQLite's INTEGER (and PostgreSQL's BIGINT): one more is an OverflowError, not a row
+# PostgreSQL's INTEGER, what every integer column is there (SQLite's holds up to 2^63 - 1): one more would be a
+# database error (a 500), not "no such row", so the same bound holds on both databases.
+MAX_SQL_INT = 2**31 - 1
 
 
 def _encodable(value: str) -> str:

@@ -60,8 +60,17 @@ def _admin() -> Any:
     return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
 
 
+@cache
+def _copy_strategy() -> str:
+    """FILE_COPY where the server does not sync (the throwaway cluster): about twice as fast as PostgreSQL 15's
+    default WAL_LOG for a database this small; on a server that syncs, its checkpoints would cost more instead."""
+    version = int(_admin().execute("SHOW server_version_num").fetchone()[0])
+    fsync = _admin().execute("SHOW fsync").fetchone()[0]
+    return " STRATEGY FILE_COPY" if version >= 150000 and fsync == "off" else ""
+
+
 def _create(name: str, template: str | None = None) -> None:
-    sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+    sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"{_copy_strategy()}' if template else "")
     with _lock:
         for attempt in range(50):
             try:

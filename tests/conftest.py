@@ -51,7 +51,8 @@ ImportInto = Callable[..., ImportReport]
 # Tests that never open a database (the labs' own measurements, the reference solutions run as programs): the
 # PostgreSQL half leaves them to the SQLite half, where they run exactly as they would here. PREPLAB_TEST_PG_ALL=1
 # runs them on PostgreSQL too.
-DATABASE_FREE = ("labs", "solutions/test_originals.py", "solutions/test_registry.py", "solutions/test_runs.py")
+DATABASE_FREE = ("labs", "solutions/test_originals.py", "solutions/test_registry.py", "solutions/test_runs.py",
+                 "postgres/test_pg_server.py")
 
 
 def pytest_report_header(config: pytest.Config) -> str:

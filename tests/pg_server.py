@@ -67,6 +67,9 @@ def start(folder: Path) -> str:
         raise SystemExit("PostgreSQL's binaries are not installed (apt-get install postgresql postgresql-contrib)")
     folder.mkdir(parents=True, exist_ok=True)
     _chown(folder)
+    if os.geteuid() == 0 and subprocess.call(_as_owner(["test", "-w", str(folder)])) != 0:
+        raise SystemExit(f"{folder}: the postgres user cannot reach it (a folder above it is private); "
+                         "pick one under /tmp")
     data = folder / "data"
     subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust",
                               "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]),

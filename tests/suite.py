@@ -68,9 +68,10 @@ def main(argv: list[str]) -> int:
         if postgres is not None and log is not None:
             postgres_status = postgres.wait()
             print(f"\n{'=' * 30} PostgreSQL half {'=' * 30}\n{log.read_text(errors='replace')}", flush=True)
+            log.unlink()
         total_s = time.monotonic() - started
         print(f"SQLite half: {'passed' if sqlite_status == 0 else 'FAILED'} ({sqlite_s:.0f} s); "
-              + ("PostgreSQL half: SKIPPED" if postgres is None else
+              + (f"PostgreSQL half: SKIPPED (no server: {HOW_TO})" if postgres is None else
                  f"PostgreSQL half: {'passed' if postgres_status == 0 else 'FAILED'}") + f"; both: {total_s:.0f} s",
               flush=True)
         return 1 if sqlite_status or postgres_status else 0
