@@ -56,9 +56,21 @@ def import_content(*, session: Session, content: Content) -> ImportReport:
     for position, bank in enumerate(content.banks):
         _upsert_bank(session, bank, position)
     existing = {row.id: row for row in session.exec(select(Question))}
+    changed: list[ParsedQuestion] = []
     for position, (bank, question) in enumerate(content.questions):
-        _upsert_question(session, existing.get(question.ensure_id()), bank, question, position, report)
+        if _upsert_question(session, existing.get(question.ensure_id()), bank, question, position, report):
+            changed.append(question)
         report.kinds_by_bank.setdefault(bank.slug, Counter())[question.kind] += 1
+    # Rows are written table by table, a few statements in all rather than several per question: the questions
+    # first (everything else refers to them; the session knows no relationships to order a flush by), then their
+    # children and the alternates (whose ids the alternates' corrections need), then those corrections.
+    session.flush()
+    alternates = [pair for question in changed for pair in _add_children(session, question)]
+    session.flush()
+    for alternate_row, alternate in alternates:
+        session.add_all([Correction(question_id=alternate_row.question_id, alternate_id=alternate_row.id, position=i,
+                                    text=c.text, sources=list(c.sources), lab=c.lab, quote=c.quote)
+                         for i, c in enumerate(alternate.corrections)])
     imported_ids = {question.id for _bank, question in content.questions}
     imported_banks = {bank.slug for bank in content.banks}
     for row in existing.values():
@@ -118,11 +130,11 @@ def content_hash(bank: ParsedBank, question: ParsedQuestion, position: int) -> s
 def _upsert_question(
     session: Session, row: Question | None, bank: ParsedBank, question: ParsedQuestion, position: int,
     report: ImportReport,
-) -> None:
+) -> bool:
     digest = content_hash(bank, question, position)
     if row is not None and row.content_hash == digest and not row.retired:
         report.unchanged += 1
-        return
+        return False  # nothing to write
     values: dict[str, Any] = {
         "bank_id": bank.slug, "position": position, "kind": question.kind, "title": question.title,
         "prompt": question.prompt, "answer": question.shown_answer, "explanation": question.shown_explanation,
@@ -146,11 +158,11 @@ def _upsert_question(
         else:
             report.updated += 1
     session.add(row)
-    session.flush()
-    _add_children(session, question)
+    return True
 
 
-def _add_children(session: Session, question: ParsedQuestion) -> None:
+def _add_children(session: Session, question: ParsedQuestion) -> list[tuple[Alternate, Any]]:
+    """Add the question's child rows (not flushed); returns its alternates' rows with what they were made from."""
     qid = question.ensure_id()
     session.add_all(
         [Choice(question_id=qid, position=i, label=c.label, text=c.text, correct=c.correct)
@@ -165,11 +177,8 @@ def _add_children(session: Session, question: ParsedQuestion) -> None:
                    source_document=f.location.document, source_line=f.location.line)
            for i, f in enumerate(question.text_fixes)]
     )
-    for position, alternate in enumerate(question.alternates):
-        row = Alternate(question_id=qid, position=position, answer=alternate.answer,
-                        document=alternate.source.document, line=alternate.source.line)
-        session.add(row)
-        session.flush()
-        session.add_all([Correction(question_id=qid, alternate_id=row.id, position=i, text=c.text,
-                                    sources=list(c.sources), lab=c.lab, quote=c.quote)
-                         for i, c in enumerate(alternate.corrections)])
+    rows = [(Alternate(question_id=qid, position=position, answer=alternate.answer,
+                       document=alternate.source.document, line=alternate.source.line), alternate)
+            for position, alternate in enumerate(question.alternates)]
+    session.add_all([row for row, _alternate in rows])
+    return rows

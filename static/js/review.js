@@ -90,3 +90,5 @@ document.addEventListener("keydown", onKey);
 document.addEventListener("submit", onSubmit, true);
 document.addEventListener("htmx:beforeRequest", onRequest);
 document.addEventListener("htmx:afterSwap", onSwap);
+// Tests (and nothing else) wait for this before pressing keys: a key pressed before the module has run does nothing.
+document.documentElement.dataset.reviewKeys = "ready";

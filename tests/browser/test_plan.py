@@ -128,7 +128,9 @@ def test_plan_draws_the_forecast_and_opens_the_final_review(page, live_server: L
     page.wait_for_selector("[data-testid=final-review] .review-card")
     due_before = dues(live_server)
     shown = shown_card(page)
+    page.wait_for_selector("html[data-review-keys=ready]", state="attached")  # the keys' module has run
     page.keyboard.press("Space")
+    page.locator(".review-grades").wait_for()
     screenshot(page, "final-review")
     page.keyboard.press("1")
     next_card(page, shown)

@@ -25,6 +25,7 @@ def shown_card(page) -> str:  # type: ignore[no-untyped-def]
 def grade_by_key(page, key: str) -> None:  # type: ignore[no-untyped-def]
     """Space, then the grade key; waits until the next card (or the done message) has been swapped in."""
     before = shown_card(page)
+    page.wait_for_selector("html[data-review-keys=ready]", state="attached")  # the keys' module has run
     page.keyboard.press("Space")
     assert page.locator(".review-answer").get_attribute("open") is not None
     assert page.locator(".review-grades").is_visible()
