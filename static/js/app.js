@@ -75,3 +75,5 @@ applyShares();
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-theme-toggle]")) toggleTheme();
 });
+// Tests (and nothing else) wait for this before clicking what this module handles.
+document.documentElement.dataset.app = "ready";

@@ -21,8 +21,11 @@ def test_home_page_loads_its_scripts_from_the_app_only(live_server: LiveServer, 
 def test_theme_toggle_switches_and_persists(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(live_server.url + "/")
     before = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    page.click("[data-theme-toggle]")
-    page.wait_for_timeout(300)
+    page.wait_for_selector("html[data-app=ready]", state="attached")  # the toggle's module has run
+    with page.expect_response("**/settings/theme") as saved:  # stored before the reload asks for the page again
+        page.click("[data-theme-toggle]")
+    assert saved.value.ok
+    page.wait_for_timeout(300)  # the colours' transition
     after = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert after != before
     page.reload()
