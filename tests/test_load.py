@@ -81,7 +81,8 @@ def test_thirty_learners_then_a_kill_lose_and_double_nothing(tmp_path: Path, tem
     verdict = verify(server.database, ledger)
     assert verdict.integrity == "ok"
     assert not verdict.problems, verdict.problems
-    assert verdict.grades_checked > 20 and verdict.autosaves_checked > CLIENTS
+    # Enough happened to test anything (how much depends on the machine's load: correctness, not speed, is asserted).
+    assert verdict.grades_checked >= 10 and verdict.autosaves_checked > CLIENTS
 
 
 async def page_status(base_url: str, path: str) -> int:
