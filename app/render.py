@@ -28,6 +28,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from app.caches import on_content_change
+
 # The repair step turns the few inline tags it trusts into private-use characters: inert text to the
 # parser (so CommonMark's flanking rules cannot refuse them next to CJK punctuation) and put back as
 # real elements after rendering, only where an opening and a closing marker pair up in the same element.
@@ -283,3 +285,8 @@ def token_css(light: str = "default", dark: str = "github-dark") -> str:
         pygments_css(dark, preferred),
         "}",
     ]) + "\n"
+
+
+# Keyed by the text itself, so never wrong; emptied at an import all the same, to free what old content held.
+on_content_change(_block_html.cache_clear)
+on_content_change(_inline_html.cache_clear)

@@ -65,19 +65,10 @@ def content_revision(engine: Engine) -> int:
 
 
 def drop_caches() -> None:
-    """Every in-process cache of content: those registered with app/caches.on_content_change, and the Markdown and
-    lab-result caches, which are keyed so that they are never wrong (texts by their own value, results by run and
-    state) and are dropped all the same, to free what the old content held."""
+    """Every in-process cache of content: each registers itself with app/caches.on_content_change."""
     from app.caches import content_changed
-    from app.labs.shown import results
-    from app.render import _block_html, _inline_html
-    from app.study.service import lab_ref
 
     content_changed()
-    _block_html.cache_clear()
-    _inline_html.cache_clear()
-    lab_ref.cache_clear()
-    results.clear()
 
 
 class Watcher:

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.caches import on_content_change
 from app.clock import as_utc
 from app.labs.catalog import lab_specs
 from app.labs.service import reference_result, view
@@ -81,6 +82,7 @@ class _Results:
 
 
 results = _Results(RESULT_CACHE_ENTRIES)
+on_content_change(results.clear)  # never wrong (keyed by run and state); freed at an import
 
 
 def lab_title(lab_id: str, lang: str) -> str:

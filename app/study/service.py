@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from app.caches import on_content_change
 from app.clock import as_utc, utcnow
 from app.models import (
     Alternate,
@@ -192,6 +193,9 @@ def lab_ref(lab_id: str) -> LabRef:
     except LabNotFound:
         return LabRef(id=lab_id, title_zh=lab_id, title_en=lab_id, known=False)
     return LabRef(id=lab_id, title_zh=spec.title_zh, title_en=spec.title_en)
+
+
+on_content_change(lab_ref.cache_clear)  # a lab's titles come from its spec, which ships with the content
 
 
 def _text_fixes(session: Session, question_id: str) -> list[TextFixView]:
