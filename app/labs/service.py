@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -128,14 +128,36 @@ def reference_runs(session: Session, *, lab: str, hidden: bool = False) -> list[
     """The shipped reference results of `lab` that are shown (`hidden=True`: those hidden instead), the most
     recently *measured* first (all load at start-up)."""
     rows = [row for row in _finished(session, lab) if row.reference and row.hidden == hidden]
-    return sorted(rows, key=lambda row: (as_utc(row.started_at) or row.started_at, row.id or 0), reverse=True)
+    return sorted(rows, key=measured_order, reverse=True)
+
+
+class RunFacts(Protocol):
+    """What choosing a run to show reads of it: a LabRun, or a page's brief of one (app/labs/shown.py)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def reference(self) -> bool: ...
+    @property
+    def user_id(self) -> int | None: ...
+    @property
+    def started_at(self) -> datetime | None: ...
+
+
+def measured_order(row: RunFacts) -> tuple[datetime, int]:
+    """Sort key of reference results: when they were measured, then their id (reversed: newest first)."""
+    return (as_utc(row.started_at) or datetime.min.replace(tzinfo=UTC), row.id or 0)
+
+
+def is_own(row: RunFacts, user_id: int) -> bool:
+    """A run of the learner's, or of no one's (a CLI import, a run from before accounts); never a reference."""
+    return not row.reference and row.user_id in (None, user_id)
 
 
 def own_runs(session: Session, *, lab: str, user_id: int, limit: int = 20) -> list[LabRun]:
     """The learner's finished runs and imports of `lab` (with those of no one: CLI imports, runs from before
     accounts), newest first; never another learner's."""
-    return [row for row in _finished(session, lab)
-            if not row.reference and row.user_id in (None, user_id)][:limit]
+    return [row for row in _finished(session, lab) if is_own(row, user_id)][:limit]
 
 
 def reference_result(session: Session, *, lab: str, run_id: int | None = None) -> LabRun | None:

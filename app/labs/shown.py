@@ -7,16 +7,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.caches import on_content_change
-from app.clock import as_utc
 from app.labs.catalog import lab_specs
-from app.labs.service import reference_result, view
+from app.labs.service import is_own, measured_order, reference_result, view
 from app.labs.views import panel
 from app.models import LabRun
 from app.templating import templates
@@ -124,11 +123,9 @@ def _chosen(briefs: list[_Brief], lab: str, user_id: int) -> tuple[_Brief | None
     """(reference, own) as app.labs.service.reference_result and own_result choose them: the shown reference most
     recently measured, and the learner's (or no one's) newest finished run."""
     mine = [brief for brief in briefs if brief.lab == lab]
-    references = sorted((brief for brief in mine if brief.reference and not brief.hidden),
-                        key=lambda brief: (as_utc(brief.started_at) or datetime.min.replace(tzinfo=UTC), brief.id),
-                        reverse=True)
-    own = next((brief for brief in mine if not brief.reference and brief.user_id in (None, user_id)), None)
-    return (references[0] if references else None), own
+    references = [brief for brief in mine if brief.reference and not brief.hidden]
+    own = next((brief for brief in mine if is_own(brief, user_id)), None)
+    return max(references, key=measured_order, default=None), own
 
 
 def page_labs(*, session: Session, labs: Iterable[str], lang: str, compact: bool, user_id: int) -> list[LabEntry]:
