@@ -20,6 +20,7 @@ from app.clock import utcnow
 
 CONTENT = "content"
 CHECK_INTERVAL_S = 1.0
+WATCHER_THREAD = "preplab-shared-state"  # its name: tests that count a page's statements leave its reads out
 
 log = logging.getLogger("preplab.shared_state")
 
@@ -80,7 +81,7 @@ class Watcher:
         self.engine, self.interval_s, self.duties = engine, interval_s, duties
         self.seen = content_revision(engine)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="preplab-shared-state", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=WATCHER_THREAD, daemon=True)
 
     def start(self) -> Watcher:
         self._thread.start()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.content.service import import_paths
 from app.settings import PROJECT_ROOT, Settings
+from tests import forkserver
 from tests.backends import built_database, copy_database, database_url
 
 CONTENT = PROJECT_ROOT / "content"
@@ -36,10 +37,11 @@ def imported_database(path: Path) -> Path:
 class LiveServer:
     database: Path
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | forkserver.ForkedProcess | None = None
     log: Path | None = None
     env: dict[str, str] = field(default_factory=dict)  # more PREPLAB_* settings for this server
     ready_path: str = "/api/banks"  # answers 200 once the server is up (team mode: /signin, which needs no session)
+    fork: bool = True  # forked from tests/forkserver.py (imports done once); False: a fresh `python -m app.cli`
 
     @property
     def url(self) -> str:
@@ -49,11 +51,13 @@ class LiveServer:
         env = {**os.environ, "PREPLAB_DATABASE_URL": database_url(self.database),
                "PREPLAB_CONTENT_DIR": str(CONTENT), **self.env}
         self.log = self.database.with_suffix(".log")
-        with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-                cwd=self.database.parent, env=env, stdout=sink, stderr=subprocess.STDOUT,
-            )
+        argv = ["serve", "--port", str(self.port)]
+        if self.fork and forkserver.enabled():
+            self.process = forkserver.shared().spawn(argv, env=env, cwd=str(self.database.parent), log=str(self.log))
+        else:
+            with self.log.open("ab") as sink:
+                self.process = subprocess.Popen([sys.executable, "-m", "app.cli", *argv], cwd=self.database.parent,
+                                                env=env, stdout=sink, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -50,7 +50,11 @@ def main(argv: list[str]) -> int:
             print(f"FAIL: CI=true requires the PostgreSQL half. {message}", flush=True)
             return 1
         print(message, flush=True)
+    # Each half has its own temporary folder: two halves' lab runs both have id 1, and each test looking for its own
+    # leftovers in one shared /tmp would find the other half's.
+    temporary = {half: Path(tempfile.mkdtemp(prefix=f"preplab-{half}-half-")) for half in ("sqlite", "postgres")}
     sqlite_env = {key: value for key, value in os.environ.items() if key != "PREPLAB_TEST_POSTGRES_URL"}
+    sqlite_env["TMPDIR"] = str(temporary["sqlite"])
     try:
         started = time.monotonic()
         postgres = log = None
@@ -60,7 +64,8 @@ def main(argv: list[str]) -> int:
             with log.open("wb") as sink:
                 postgres = subprocess.Popen(pytest_command(workers, argv), cwd=ROOT, stdout=sink,
                                             stderr=subprocess.STDOUT,
-                                            env={**os.environ, "PREPLAB_TEST_POSTGRES_URL": server})
+                                            env={**os.environ, "PREPLAB_TEST_POSTGRES_URL": server,
+                                                 "TMPDIR": str(temporary["postgres"])})
         print("SQLite half:", flush=True)
         sqlite_status = subprocess.call(pytest_command(workers, argv), cwd=ROOT, env=sqlite_env)
         sqlite_s = time.monotonic() - started
@@ -76,6 +81,8 @@ def main(argv: list[str]) -> int:
               flush=True)
         return 1 if sqlite_status or postgres_status else 0
     finally:
+        for folder in temporary.values():
+            shutil.rmtree(folder, ignore_errors=True)
         if cluster is not None:
             pg_server.stop(cluster)
             shutil.rmtree(cluster, ignore_errors=True)

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -85,3 +86,32 @@ def test_the_torch_probe_runs_once_for_all_who_ask_at_once(monkeypatch: pytest.M
     monkeypatch.setattr(catalog, "_machine", None)
     monkeypatch.setattr(catalog, "_probe", lambda: pytest.fail("a page that only names labs ran the probe"))
     assert catalog.lab_specs().specs
+
+
+def test_the_probe_answer_is_kept_for_the_next_start_and_asked_again_when_the_machine_changes(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(catalog.tempfile, "gettempdir", lambda: str(tmp_path))
+    asked: list[int] = []
+    real_ask = catalog._ask
+
+    def counted() -> catalog.Machine:
+        asked.append(1)
+        return real_ask()
+
+    monkeypatch.setattr(catalog, "_ask", counted)
+    first = catalog._probe()
+    assert len(asked) == 1 and first.torch and first.cpu_name  # the real child process, torch imported
+    assert catalog._probe() == first and len(asked) == 1  # the next server start reads the file: no child
+    assert catalog.probe_cache_path().is_file()
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # other GPUs visible: another name, so a new probe
+    assert catalog._probe().torch and len(asked) == 2
+    catalog.probe_cache_path().write_text("{not json", encoding="utf-8")  # a torn or edited file is asked again
+    assert catalog._probe().torch and len(asked) == 3
+
+
+def test_a_failed_probe_is_not_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(catalog.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(catalog, "_ask", lambda: catalog.Machine(torch=False))
+    assert not catalog._probe().torch
+    assert not catalog.probe_cache_path().exists()  # torch may be being installed: the next start asks again

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -11,9 +12,14 @@ HASHER = PasswordHasher()
 MIN_LENGTH = 8
 MAX_LENGTH = 1024  # argon2 takes any length; a megabyte "password" would only cost the server time
 
-# Verified against when the user name is unknown or has no password, so that such a sign-in takes as long as a
-# wrong password and the timing tells no one which names exist.
-_DUMMY_HASH = HASHER.hash("preplab: no such user")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown or has no password, so that such a sign-in takes as long as a
+    wrong password and the timing tells no one which names exist. Made on first need (a hash costs ~0.2 s of CPU,
+    which every process start, CLI commands included, would otherwise pay)."""
+    return HASHER.hash("preplab: no such user")
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> Verified:
     """Whether `password` matches `stored_hash` (None: no password set; always False, in the same time)."""
     try:
-        HASHER.verify(stored_hash or _DUMMY_HASH, password)
+        HASHER.verify(stored_hash or _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return Verified(ok=False)
     if stored_hash is None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from app.settings import PROJECT_ROOT
 from labs.core.spec import LabSpec
@@ -106,6 +111,60 @@ def probe_in_background() -> threading.Thread:
 
 
 def _probe() -> Machine:
+    """The probe's answer, from this boot's cache when nothing it depends on has changed, else asked afresh."""
+    cache = probe_cache_path()
+    try:
+        found = json.loads(cache.read_text(encoding="utf-8"))
+        return Machine(**{**found, "gpu_names": tuple(found["gpu_names"]), "gpu_memory": tuple(found["gpu_memory"])})
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    answer = _ask()
+    if answer.torch:  # a failed probe is asked again next time: torch may be being installed
+        _write_atomically(cache, json.dumps(asdict(answer)))
+    return answer
+
+
+def probe_cache_path() -> Path:
+    """Where this machine's probe answer is kept between server starts (each start would otherwise spend 1–3 s of
+    CPU importing torch in a child). The name is a hash of everything the answer depends on: this boot, the Python,
+    the installed torch (its folder's mtime changes when pip replaces it), the GPUs the driver shows and the ones
+    this process may use, and the probe's own code. A change to any of them is a new name, so a new probe."""
+    torch = importlib.util.find_spec("torch")
+    torch_folder = Path(torch.origin).parent if torch is not None and torch.origin else None
+    nvidia = sorted(str(path) for path in Path("/dev").glob("nvidia*"))
+    parts = [_read("/proc/sys/kernel/random/boot_id"), sys.executable, sys.version,
+             str(torch_folder), str(_mtime(torch_folder)), _read("/proc/driver/nvidia/version"), *nvidia,
+             os.environ.get("CUDA_VISIBLE_DEVICES", "-"), os.environ.get("NVIDIA_VISIBLE_DEVICES", "-"), _PROBE,
+             str(_mtime(PROJECT_ROOT / "labs" / "core" / "env.py"))]
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
+    return Path(tempfile.gettempdir()) / f"preplab-torch-probe-{key}.json"
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return "-"
+
+
+def _mtime(path: Path | None) -> int:
+    try:
+        return os.stat(path).st_mtime_ns if path is not None else 0
+    except OSError:
+        return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as sink:
+            sink.write(text)
+        os.replace(temporary, path)
+    except OSError:  # a read-only or full temporary folder: the next start probes again
+        pass
+
+
+def _ask() -> Machine:
     try:
         completed = subprocess.run([sys.executable, "-c", _PROBE], cwd=PROJECT_ROOT, capture_output=True,
                                    text=True, timeout=120, check=True)

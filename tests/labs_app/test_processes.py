@@ -89,7 +89,7 @@ def test_a_finished_run_leaves_no_temporary_folder(engine: Engine) -> None:
     assert finished.status == "done" and finished.result is not None  # its own TemporaryDirectory was in the folder
     assert "--parent-fd" not in finished.result["command"]  # the command a learner retypes has no server plumbing
     assert not run_folder(run.id or 0, token).exists()
-    assert list(run_folder(run.id or 0, token).parent.glob(f"preplab-lab-{run.id}-*")) == []
+    assert list(run_folder(run.id or 0, token).parent.glob(f"preplab-lab-{run.id}-{token[:16]}*")) == []
 
 
 @pytest.fixture
