@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from alembic import command
@@ -118,15 +119,23 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+@lru_cache(maxsize=1)
+def code_head() -> str | None:
+    """The newest revision in migrations/, read once per process (Alembic imports every script to find it)."""
+    return ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_current_head()
+
+
 def upgrade_database(engine: Engine, *, backups: BackupPolicy | None = None) -> None:
     """Bring the schema to the newest Alembic revision, on the engine's own connection; with `backups`, a database
     that holds data and is behind the code is backed up first (SQLite's online backup API)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     database = database_file(engine.url.render_as_string(hide_password=False))
-    if backups is not None and database is not None and database.exists():
+    if database is None or database.exists():
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
-        if current is not None and current != ScriptDirectory.from_config(config).get_current_head():
+        if current is not None and current == code_head():
+            return  # at head already (every start but the first after an upgrade): Alembic need not load its scripts
+        if backups is not None and database is not None and current is not None:
             automatic_backup(database, backups, "migration")
     with engine.begin() as connection:
         config.attributes["connection"] = connection

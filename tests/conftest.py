@@ -10,10 +10,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url
 from sqlmodel import Session
 
+from app.accounts import passwords
 from app.content.importer import ImportReport
 from app.content.service import import_paths
 from app.db import make_engine, upgrade_database
@@ -53,6 +55,16 @@ ImportInto = Callable[..., ImportReport]
 # runs them on PostgreSQL too.
 DATABASE_FREE = ("labs", "solutions/test_originals.py", "solutions/test_registry.py", "solutions/test_runs.py",
                  "postgres/test_pg_server.py")
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's argon2 parameters (argon2-cffi's defaults, RFC 9106's low-memory profile) cost about 0.2 s of CPU
+    per hash, and the suite makes hundreds of accounts. In-process tests hash with argon2-cffi's CHEAPEST profile,
+    which its documentation offers for tests; server processes, CLI commands and tests marked real_argon2 use the
+    real parameters (tests/accounts/test_passwords.py checks them, and that a cheaper stored hash is upgraded)."""
+    if request.node.get_closest_marker("real_argon2") is None:
+        monkeypatch.setattr(passwords, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -13,7 +13,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import Engine
+from sqlmodel import Session
+
 from app.content.service import import_paths
+from app.labs.service import load_reference_results
 from app.settings import PROJECT_ROOT, Settings
 from tests import forkserver
 from tests.backends import built_database, copy_database, database_url
@@ -30,7 +34,15 @@ def free_port() -> int:
 def imported_database(path: Path) -> Path:
     """A database holding all of content/, built once and copied (tests/backends.copy_database) by each test or
     server that needs one."""
-    return built_database(path, lambda engine: import_paths(engine, [CONTENT], settings=Settings(content_dir=CONTENT)))
+    return built_database(path, _content_and_references)
+
+
+def _content_and_references(engine: Engine) -> None:
+    """content/ imported, and the shipped lab results stored as every server's start stores them: done once in the
+    template, so every copy holds the same reference runs (and their laid-out HTML, cached per run, is reused)."""
+    import_paths(engine, [CONTENT], settings=Settings(content_dir=CONTENT))
+    with Session(engine) as session:
+        load_reference_results(session)
 
 
 @dataclass

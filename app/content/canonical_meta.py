@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from app.content.bank import KINDS, ContentError, QuestionKind, SourceRef
+from app.yaml_loader import SAFE_LOADER
 
 FORMAT_VERSION = 1
 SLUG = re.compile(r"[a-z0-9-]+")
@@ -168,8 +169,8 @@ def _load_mapping(path: Path, lines: list[str], start: int, end: int, *, anchor:
     """Load lines[start:end] as a YAML mapping, reporting errors at their line in the file."""
     text = "\n".join(lines[start:end])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = start + (mark.line if mark else 0)

@@ -21,6 +21,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from app.content.bank import ContentError, ParsedQuestion, read_text_checked
+from app.yaml_loader import SAFE_LOADER
 
 DEFAULT_TOPIC = "大模型基础"
 MAX_TAGS = 6
@@ -239,7 +240,7 @@ class _Reader:
 
 def _compose(path: Path, reader: _Reader) -> dict[str, Node]:
     try:
-        root = yaml.compose(read_text_checked(path), Loader=yaml.SafeLoader)
+        root = yaml.compose(read_text_checked(path), Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ContentError(path, line, f"YAML 语法错误 / YAML syntax error: {exc.problem}") from exc

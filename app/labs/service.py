@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -91,18 +92,29 @@ def store_result(session: Session, *, result: LabResult, reference: bool) -> Lab
     return run
 
 
-def _already_there(session: Session, result: LabResult) -> bool:
-    rows = session.exec(select(LabRun).where(LabRun.lab == result.lab, col(LabRun.reference).is_(True))).all()
-    return any(as_utc(row.started_at) == as_utc(result.started_at) for row in rows)
+def _stored_references(session: Session) -> set[tuple[str, datetime | None]]:
+    """(lab, started_at) of every reference run stored: one query, without the result column."""
+    rows = session.exec(select(LabRun.lab, LabRun.started_at).where(col(LabRun.reference).is_(True))).all()
+    return {(lab, as_utc(started_at)) for lab, started_at in rows}
+
+
+@lru_cache(maxsize=64)
+def _parsed_reference(path: Path, _mtime_ns: int, _size: int) -> LabResult:
+    """A shipped result file, validated once per process and per version of the file (every start reads them all)."""
+    return parse_result(path.read_bytes(), source=path.name)
 
 
 def load_reference_results(session: Session, *, directory: Path = REFERENCE_DIR) -> list[str]:
     """Store each labs/results/*.json not yet present (same lab and started_at) as a reference run."""
     added: list[str] = []
+    stored = _stored_references(session)
     for path in sorted(directory.glob("*.json")):
-        result = parse_result(path.read_bytes(), source=path.name)
-        if not _already_there(session, result):
-            store_result(session, result=result, reference=True)
+        facts = path.stat()
+        result = _parsed_reference(path, facts.st_mtime_ns, facts.st_size)
+        key = (result.lab, as_utc(result.started_at))
+        if key not in stored:
+            store_result(session, result=result, reference=True)  # read, never changed
+            stored.add(key)
             added.append(path.name)
     session.commit()
     return added

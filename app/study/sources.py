@@ -12,6 +12,8 @@ from typing import Any
 import yaml
 from jinja2 import pass_context
 
+from app.yaml_loader import SAFE_LOADER
+
 DOCUMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")
 
 
@@ -33,7 +35,7 @@ class SourceDocument:
 
 @lru_cache(maxsize=8)
 def _titles(path: Path, _mtime: float) -> dict[str, SourceTitle]:
-    data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     documents = data.get("documents") or {}
     return {str(name): SourceTitle(str(entry.get("title_zh") or name), str(entry.get("title_en") or ""))
             for name, entry in documents.items() if isinstance(entry, dict)}
