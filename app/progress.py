@@ -199,9 +199,14 @@ def _lab_runs(connection: Connection, runs: list[Any], report: ImportReport, use
             continue
         # A process of another machine, and an id of another database: the run is this learner's here.
         values = _row_in(table, run, ("id", "pid", "server_pid", "run_token", "server", "user_id"))
+        values["reference"] = False
+        key: tuple[str, ...] = ("lab", "started_at", "device", "reference")
         if "user_id" in table.columns:
             values["user_id"] = user_id
-        _upsert(connection, table, values, ("lab", "started_at", "device"), report, "lab_runs", insert_only=True)
+            key += ("user_id",)
+        # The learner's own copy: a shipped reference run of the same measurement (every started database holds
+        # them), or another learner's copy, is not this learner's run and does not stand in for it.
+        _upsert(connection, table, values, key, report, "lab_runs", insert_only=True)
 
 
 def _acceptable_lab_run(run: Mapping[str, Any]) -> bool:

@@ -55,6 +55,14 @@ ImportInto = Callable[..., ImportReport]
 # runs them on PostgreSQL too.
 DATABASE_FREE = ("labs", "solutions/test_originals.py", "solutions/test_registry.py", "solutions/test_runs.py",
                  "postgres/test_pg_server.py")
+# Browser tests whose subject is what Chromium does with a page — layout at desktop and phone widths, Markdown and
+# KaTeX rendering, the Content-Security-Policy and the cross-origin refusal, the offline API docs, the planner's and
+# the lab calculator's scripts — and not what the server stores: the PostgreSQL half leaves them to the SQLite half
+# too. The browser tests that write through the server (grades, notes, bookmarks, mock autosaves and reloads,
+# quizzes, search, lab uploads and runs, two learners at once) run in both halves. PREPLAB_TEST_PG_ALL=1 runs these.
+PRESENTATION = ("browser/test_api_docs.py", "browser/test_corrections.py", "browser/test_rendering.py",
+                "browser/test_model_answers.py", "browser/test_lab_pages.py", "browser/test_planner.py",
+                "browser/test_security.py", "browser/test_phone_english.py")
 
 
 @pytest.fixture(autouse=True)
@@ -70,13 +78,14 @@ def cheap_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
 def pytest_report_header(config: pytest.Config) -> str:
     if ON_POSTGRES:
         return (f"database: PostgreSQL ({make_url(SERVER_URL or '').render_as_string()}); tests that open no database "
-                f"({', '.join(DATABASE_FREE)}) run in the SQLite half only")
+                f"({', '.join(DATABASE_FREE)}) and browser tests of presentation only ({', '.join(PRESENTATION)}) run "
+                "in the SQLite half only (PREPLAB_TEST_PG_ALL=1 runs them here too)")
     return "database: SQLite (set PREPLAB_TEST_POSTGRES_URL to run on PostgreSQL)"
 
 
 def _database_free(item: pytest.Item) -> bool:
     relative = Path(str(item.path)).relative_to(Path(__file__).parent).as_posix()
-    return any(relative == path or relative.startswith(path + "/") for path in DATABASE_FREE)
+    return any(relative == path or relative.startswith(path + "/") for path in (*DATABASE_FREE, *PRESENTATION))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -94,6 +103,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if left:
             config.hook.pytest_deselected(items=left)
             items[:] = [item for item in items if not _database_free(item)]
+    if os.environ.get("PREPLAB_TEST_MODULE_ORDER") == "reverse":
+        # tests/suite.py runs the PostgreSQL half's modules last to first, so that the two halves' browser tests
+        # (and their waits) do not fall at the same time. A module's own tests keep their order.
+        modules = list(dict.fromkeys(str(item.path) for item in items))
+        place = {path: index for index, path in enumerate(reversed(modules))}
+        items.sort(key=lambda item: place[str(item.path)])
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,8 @@ def main(argv: list[str]) -> int:
                 postgres = subprocess.Popen(pytest_command(workers, argv), cwd=ROOT, stdout=sink,
                                             stderr=subprocess.STDOUT,
                                             env={**os.environ, "PREPLAB_TEST_POSTGRES_URL": server,
-                                                 "TMPDIR": str(temporary["postgres"])})
+                                                 "TMPDIR": str(temporary["postgres"]),
+                                                 "PREPLAB_TEST_MODULE_ORDER": "reverse"})
         print("SQLite half:", flush=True)
         sqlite_status = subprocess.call(pytest_command(workers, argv), cwd=ROOT, env=sqlite_env)
         sqlite_s = time.monotonic() - started

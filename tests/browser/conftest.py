@@ -19,7 +19,8 @@ CHROMIUM = Path(os.environ.get("PREPLAB_TEST_CHROMIUM", "/usr/bin/chromium"))
 # The PostgreSQL half (run beside the SQLite half by make test) keeps its screenshots apart from the SQLite half's.
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / ("postgresql" if ON_POSTGRES else "")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 *os.environ.get("PREPLAB_TEST_CHROMIUM_ARGS", "").split()]  # more flags, to try some out
 
 
 @pytest.fixture(scope="session")
