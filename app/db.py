@@ -128,8 +128,8 @@ def code_head() -> str | None:
 def upgrade_database(engine: Engine, *, backups: BackupPolicy | None = None) -> None:
     """Bring the schema to the newest Alembic revision, on the engine's own connection; with `backups`, a database
     that holds data and is behind the code is backed up first (SQLite's online backup API)."""
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    database = database_file(engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    database = database_file(url)
     if database is None or database.exists():
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
@@ -137,6 +137,7 @@ def upgrade_database(engine: Engine, *, backups: BackupPolicy | None = None) -> 
             return  # at head already (every start but the first after an upgrade): Alembic need not load its scripts
         if backups is not None and database is not None and current is not None:
             automatic_backup(database, backups, "migration")
+    config = alembic_config(url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -13,7 +13,6 @@ MIN_LENGTH = 8
 MAX_LENGTH = 1024  # argon2 takes any length; a megabyte "password" would only cost the server time
 
 
-
 @cache
 def _dummy_hash() -> str:
     """Verified against when the user name is unknown or has no password, so that such a sign-in takes as long as a

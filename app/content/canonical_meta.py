@@ -164,13 +164,22 @@ def _sources(meta: _Mapping) -> list[SourceRef]:
     return refs
 
 
+def _compose_and_load(text: str) -> tuple[Any, Any]:
+    """The document's node (its marks give line numbers) and its value, from one parse of the text."""
+    loader = SAFE_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
 def _load_mapping(path: Path, lines: list[str], start: int, end: int, *, anchor: int,
                   what: tuple[str, str]) -> _Mapping:
     """Load lines[start:end] as a YAML mapping, reporting errors at their line in the file."""
     text = "\n".join(lines[start:end])
     try:
-        node = yaml.compose(text, Loader=SAFE_LOADER)
-        data = yaml.load(text, Loader=SAFE_LOADER)
+        node, data = _compose_and_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = start + (mark.line if mark else 0)
