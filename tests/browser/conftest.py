@@ -63,8 +63,8 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # type: 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     """Save a full-page screenshot as a test artefact (tests/artifacts/NAME.png), for people to look at: no test
-    reads one back. The PostgreSQL half, whose pages are the same, takes none (a full-page PNG of a long page costs
-    a second of CPU) unless PREPLAB_TEST_SCREENSHOTS=1 (then into tests/artifacts/postgresql/)."""
+    reads one back. The PostgreSQL half, whose pages are the same, takes none (a full-page PNG of a long page is CPU
+    work the other half is doing too) unless PREPLAB_TEST_SCREENSHOTS=1 (then into tests/artifacts/postgresql/)."""
     path = ARTIFACTS / f"{name}.png"
     if ON_POSTGRES and os.environ.get("PREPLAB_TEST_SCREENSHOTS") != "1":
         return path
