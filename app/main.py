@@ -32,6 +32,7 @@ from app.labs.shown import warm as warm_lab_results
 from app.limits import BodyLimits, size_text
 from app.messages import translate
 from app.mock.routes import router as mock_router
+from app.page_cache import PageCache
 from app.plan.routes import router as plan_router
 from app.planner.routes import router as planner_router
 from app.preferences.routes import router as preferences_router
@@ -97,6 +98,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     _install_error_handlers(app)
     # Outermost last: the Host and Origin checks, then the body limit, then the CSRF token (which may read a form).
     secret = csrf_secret(settings)
+    # Innermost: it needs the learner (the accounts gate) and the CSRF token (the guard) of each request.
+    app.add_middleware(PageCache, engine=engine, max_bytes=int(settings.page_cache_mb * 1024 * 1024),
+                       local_user=lambda: getattr(app.state, "local_user_id", None))
     install_accounts(app, settings)  # team mode's sign-in gate, inside the CSRF guard
     app.add_middleware(CsrfGuard, secret=lambda: secret)
     app.add_middleware(BodyLimits, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)

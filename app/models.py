@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -364,3 +364,13 @@ class SharedState(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     revision: int = 0
     changed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class PageRevision(SQLModel, table=True):
+    """How many times a learner's page data has changed (user 0: rows of no learner's), counted by triggers on the
+    tables cached pages read (app/page_revision.py); a cached page is current while the counts it was made under
+    are unchanged."""
+
+    __tablename__ = "page_revision"
+    user_id: int = Field(primary_key=True)  # no foreign key: 0 names no user
+    revision: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))

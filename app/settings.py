@@ -53,6 +53,11 @@ class Settings(BaseSettings):
                                              "a thread never waits for a connection. Pages are CPU work under one "
                                              "GIL: a few threads serve more than many.",
     )
+    page_cache_mb: float = Field(
+        default=64, ge=0, le=65536,
+        description="Memory (MiB, per server process) for whole pages served again while current "
+                    "(app/page_cache.py); 0 turns the cache off.",
+    )
     accounts: bool = Field(
         default=False, description="Team mode: sign-in, one account per learner, an admin role (app/accounts); off: "
                                    "one local user and no sign-in, as on a laptop.",

@@ -30,7 +30,10 @@ PER_LAB = 0
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     database = imported_database(tmp_path_factory.mktemp("queries") / "content.db")
-    app = create_app(Settings(database_url=database_url(database), content_dir=CONTENT, timezone="UTC"))
+    # The page cache off: these bounds are for rendering a page (a page served from memory costs one statement,
+    # tests/test_page_cache.py).
+    app = create_app(Settings(database_url=database_url(database), content_dir=CONTENT, timezone="UTC",
+                              page_cache_mb=0))
     with page_client(app) as test_client:
         yield as_page(test_client)
 

@@ -15,6 +15,7 @@ from app.content.service import bank_summaries
 from app.deps import SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
 from app.labs.shown import page_labs
 from app.messages import translate
+from app.page_cache import storable
 from app.review.controls import controls
 from app.review.states import study_states
 from app.security import csrf_token
@@ -170,6 +171,7 @@ def question_page(request: Request, session: SessionDep, viewer: ViewerDep, sett
     learner = learner_part(session=session, state=state, part=part, lang=viewer.lang, user_id=viewer.user_id)
     body = page_body(part, learner, request=request, lang=viewer.lang, zone=zone, csrf_token=csrf_token(request.scope),
                      reveal=reveal not in (None, "", "0"))
+    storable(request, until=state.controls.buried_until)  # served again from memory while current (app/page_cache.py)
     return render(request, viewer, "study/question.html", {"title": part.title, "body": body, "active": "browse"})
 
 
