@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from fsrs import Card, Rating, Scheduler, State
 from sqlmodel import Session
 
 from app.clock import as_utc
-from app.models import ReviewCard, UserSettings
+from app.models import UserSettings
 
 RATINGS = (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)
 # py-fsrs draws its fuzz from the process-wide `random` at grade time, so a preview can't know it: an "8天" button
@@ -25,7 +25,12 @@ def scheduler_for(
 ) -> Scheduler:
     """The learner's scheduler: their fitted parameters when `preplab srs optimize` stored some, else FSRS defaults."""
     prefs = session.get(UserSettings, user_id)
-    parameters: Sequence[float] | None = prefs.fsrs_parameters if prefs is not None else None
+    return scheduler_with(prefs.fsrs_parameters if prefs is not None else None, desired_retention, enable_fuzzing)
+
+
+def scheduler_with(parameters: Sequence[float] | None, desired_retention: float,
+                   enable_fuzzing: bool = FUZZING) -> Scheduler:
+    """The scheduler for fitted `parameters` (None: FSRS defaults), shared by every grade with the same ones."""
     return _scheduler(tuple(parameters) if parameters else None, desired_retention, enable_fuzzing)
 
 
@@ -38,11 +43,34 @@ def _scheduler(parameters: tuple[float, ...] | None, desired_retention: float, e
     return Scheduler(desired_retention=desired_retention, enable_fuzzing=enable_fuzzing)
 
 
+class CardFields(Protocol):
+    """A ReviewCard row's FSRS fields, as the ORM row or as a grade's own read has them."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def state(self) -> int: ...
+    @property
+    def step(self) -> int | None: ...
+    @property
+    def stability(self) -> float | None: ...
+    @property
+    def difficulty(self) -> float | None: ...
+    @property
+    def due(self) -> datetime: ...
+    @property
+    def last_review(self) -> datetime | None: ...
+    @property
+    def reps(self) -> int: ...
+    @property
+    def lapses(self) -> int: ...
+
+
 def new_card(now: datetime) -> Card:
     return Card(card_id=0, state=State.Learning, step=0, due=now)
 
 
-def to_fsrs(row: ReviewCard) -> Card:
+def to_fsrs(row: CardFields) -> Card:
     due = as_utc(row.due)
     assert due is not None
     return Card(card_id=row.id or 0, state=State(row.state), step=row.step, stability=row.stability,
@@ -55,7 +83,7 @@ def card_values(card: Card) -> dict[str, Any]:
             "due": card.due, "last_review": card.last_review}
 
 
-def snapshot(row: ReviewCard | None) -> dict[str, Any]:
+def snapshot(row: CardFields | None) -> dict[str, Any]:
     """What ReviewLog.card_before holds: the whole row as JSON, or {} when the question had no card (a new card)."""
     if row is None:
         return {}

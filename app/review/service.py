@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.clock import as_utc, utcnow
-from app.models import Question, ReviewCard, ReviewLog
+from app.models import Question, ReviewCard, ReviewLog, UserSettings
 from app.review import scheduling
 from app.review.errors import GradeConflict, NothingToUndo, QuestionRetired, ReviewError, StaleCard, UnknownQuestion
 from app.review.queue import QueueCounts, queue_counts
@@ -86,25 +87,25 @@ def grade(*, session: Session, user_id: int, question_id: str, rating: int, expe
     if origin not in ORIGINS:
         raise ValueError(f"origin must be one of {ORIGINS}, not {origin!r}")
     now = _utc(now)
-    _question(session, question_id)
-    row = _card_row(session, user_id, question_id)
+    row, parameters = _grade_inputs(session, user_id, question_id)
     current = row.reps if row else 0
     version = current if expected_reps is None else expected_reps
     if version != current:
         return _already_recorded(session, user_id, question_id, version, rating)
-    scheduler = scheduling.scheduler_for(session=session, user_id=user_id, desired_retention=desired_retention)
+    scheduler = scheduling.scheduler_with(parameters, desired_retention)
     before = scheduling.to_fsrs(row) if row else scheduling.new_card(now)
     after = scheduling.review(scheduler, before, rating, now, duration_ms)
     lapsed = row is not None and row.state == int(scheduling.State.Review) and rating == 1
-    log = ReviewLog(user_id=user_id, question_id=question_id, rating=rating, reviewed_at=now,
-                    duration_ms=_clean_duration(duration_ms), origin=origin, card_before=scheduling.snapshot(row),
-                    scheduled=True, idempotency_key=idempotency_key(user_id, question_id, version))
+    log = {"user_id": user_id, "question_id": question_id, "rating": rating, "reviewed_at": now,
+           "duration_ms": _clean_duration(duration_ms), "origin": origin, "card_before": scheduling.snapshot(row),
+           "scheduled": True, "idempotency_key": idempotency_key(user_id, question_id, version)}
+    connection = session.connection()
     try:
-        written = _write_card(session, user_id, question_id, row, scheduling.card_values(after), lapsed)
+        written = _write_card(connection, user_id, question_id, row, scheduling.card_values(after), lapsed)
         if written:
-            session.add(log)
-            session.flush()
-            log_id = log.id  # read before the commit expires it (which would cost a query to read it back)
+            inserted = connection.execute(_INSERT_LOG, log).inserted_primary_key
+            assert inserted is not None
+            log_id = inserted[0]
             session.commit()
     except IntegrityError:
         written = False
@@ -112,24 +113,63 @@ def grade(*, session: Session, user_id: int, question_id: str, rating: int, expe
         # Someone else graded this version between our read and our write: theirs stands.
         session.rollback()
         return _already_recorded(session, user_id, question_id, version, rating)
-    assert log_id is not None
-    return _result(question_id, rating, after.due, after.state, now, log_id=log_id, reps=version + 1)
+    return _result(question_id, rating, after.due, after.state, now, log_id=int(log_id), reps=version + 1)
 
 
-def _write_card(session: Session, user_id: int, question_id: str, row: ReviewCard | None,
+_CARDS, _LOGS, _SETTINGS, _QUESTIONS = (ReviewCard.__table__, ReviewLog.__table__,  # type: ignore[attr-defined]
+                                        UserSettings.__table__, Question.__table__)  # type: ignore[attr-defined]
+# A grade's statements, built once (Core, not the ORM: a grade is the app's most frequent write): one read of the
+# question's retired flag, the learner's card and their fitted FSRS parameters; then the card and its log.
+_GRADE_INPUTS = (
+    core_select(_QUESTIONS.c.retired, _CARDS.c.id, _CARDS.c.state, _CARDS.c.step, _CARDS.c.stability,
+           _CARDS.c.difficulty, _CARDS.c.due, _CARDS.c.last_review, _CARDS.c.reps, _CARDS.c.lapses,
+           _SETTINGS.c.fsrs_parameters)
+    .select_from(_QUESTIONS)
+    .outerjoin(_CARDS, and_(_CARDS.c.question_id == _QUESTIONS.c.id, _CARDS.c.user_id == bindparam("user_id")))
+    .outerjoin(_SETTINGS, _SETTINGS.c.user_id == bindparam("user_id"))
+    .where(_QUESTIONS.c.id == bindparam("question_id"))
+)
+_INSERT_CARD = insert(_CARDS)
+_UPDATE_CARD = update(_CARDS).where(_CARDS.c.id == bindparam("card_id"), _CARDS.c.reps == bindparam("version"))
+_INSERT_LOG = insert(_LOGS)
+
+
+@dataclass(frozen=True)
+class _Card:
+    """The learner's card as a grade reads it (app/review/scheduling.CardFields)."""
+
+    id: int
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reps: int
+    lapses: int
+
+
+def _grade_inputs(session: Session, user_id: int, question_id: str) -> tuple[_Card | None, Any]:
+    """(the learner's card, their fitted FSRS parameters or None), refusing an unknown or retired question."""
+    found = session.connection().execute(_GRADE_INPUTS, {"user_id": user_id, "question_id": question_id}).first()
+    if found is None:
+        raise UnknownQuestion(question_id=question_id)
+    retired, card_id, *fields, parameters = found
+    if retired:
+        raise QuestionRetired(question_id=question_id)
+    return (None if card_id is None else _Card(card_id, *fields)), parameters
+
+
+def _write_card(connection: Connection, user_id: int, question_id: str, row: _Card | None,
                 values: dict[str, Any], lapsed: bool) -> bool:
     """Insert the first card or update the read version in place; False when another writer got there first."""
     if row is None:
-        session.add(ReviewCard(user_id=user_id, question_id=question_id, reps=1, lapses=0, **values))
-        session.flush()
+        connection.execute(_INSERT_CARD, {"user_id": user_id, "question_id": question_id, "reps": 1, "lapses": 0,
+                                          **values})
         return True
-    assert row.id is not None
-    outcome: Any = session.execute(
-        update(ReviewCard)
-        .where(col(ReviewCard.id) == row.id, col(ReviewCard.reps) == row.reps)
-        .values(reps=row.reps + 1, lapses=row.lapses + int(lapsed), **values)
-        .execution_options(synchronize_session=False)
-    )
+    # The SET clause is the parameters named after columns (Core compiles it once per set of names).
+    outcome = connection.execute(_UPDATE_CARD, {"card_id": row.id, "version": row.reps, "reps": row.reps + 1,
+                                                "lapses": row.lapses + int(lapsed), **values})
     return bool(outcome.rowcount == 1)
 
 
