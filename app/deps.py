@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine, bindparam, select
@@ -35,8 +36,7 @@ class SessionReleasingRoute(APIRoute):
     pool (30 s stalls, then 500s). Every router uses it (APIRouter(route_class=SessionReleasingRoute))."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if not inspect.iscoroutinefunction(endpoint):
-            endpoint = _releasing(endpoint)
+        endpoint = _reading_async(endpoint) if inspect.iscoroutinefunction(endpoint) else _releasing(endpoint)
         super().__init__(path, endpoint, **kwargs)
 
 
@@ -44,11 +44,25 @@ def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)  # FastAPI reads the signature and annotations through __wrapped__
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
+            for name, value in kwargs.items():
+                if isinstance(value, _UnreadViewer):
+                    kwargs[name] = value.read()  # in this thread: the route's, not one of its own
             return endpoint(*args, **kwargs)
         finally:
             for value in kwargs.values():
                 if isinstance(value, Session):
                     value.close()  # objects stay readable; the connection goes back to the pool now
+
+    return run
+
+
+def _reading_async(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            if isinstance(value, _UnreadViewer):
+                kwargs[name] = await anyio.to_thread.run_sync(value.read)  # never on the event loop
+        return await endpoint(*args, **kwargs)
 
     return run
 
@@ -124,14 +138,30 @@ def current_viewer(request: Request) -> Viewer | None:
     return found if isinstance(found, Viewer) else None
 
 
-def get_viewer(request: Request) -> Viewer:
+@dataclass(frozen=True)
+class _UnreadViewer:
+    """The local learner, not read yet: the route's wrapper (SessionReleasingRoute) reads them in the route's own
+    thread, so a request waits for one worker thread, not two (a sync dependency gets a thread of its own)."""
+
+    engine: Engine
+    user_id: int
+    user_name: str
+
+    def read(self) -> Viewer:
+        return read_viewer(self.engine, self.user_id, user_name=self.user_name)
+
+
+async def get_viewer(request: Request) -> Viewer:
+    """The signed-in learner (team mode), else the local learner, whose preferences the route's wrapper reads in the
+    route's thread (nothing here touches the database: this runs on the event loop)."""
     found = current_viewer(request)
     if found is not None:
         return found
     settings: Settings = request.app.state.settings
     if settings.accounts:  # only public routes get here unsigned-in, and none of them asks for a learner
         raise HTTPException(401, "需要登录 / sign-in required")
-    return read_viewer(request.app.state.engine, request.app.state.local_user_id, user_name=settings.default_user)
+    unread = _UnreadViewer(request.app.state.engine, request.app.state.local_user_id, settings.default_user)
+    return unread  # type: ignore[return-value]  # a Viewer by the time the route sees it
 
 
 # scope="function": closed when the route returns (its response built), not after the response has been sent.
