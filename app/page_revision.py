@@ -27,8 +27,9 @@ FUNCTION = "preplab_page_revision"  # PostgreSQL's trigger function
 
 @dataclass(frozen=True)
 class Watched:
-    """A table whose rows a cached page shows: `owner` is its learner column; `columns`, when given, are the only
-    columns whose update can change a page (a lab's progress, written every second while it runs, cannot)."""
+    """A table whose rows a cached page shows: `owner` is its learner column ("": rows of no learner's);
+    `columns`, when given, are the only columns whose update can change a page (a lab's progress, written every
+    second while it runs, cannot)."""
 
     table: str
     owner: str = "user_id"
@@ -46,6 +47,9 @@ WATCHED = (
     Watched("user_settings"),
     Watched("user", owner="id", columns=("name", "role", "disabled")),
     Watched("lab_run", columns=("status", "result", "finished_at", "hidden", "reference", "user_id", "lab")),
+    # No learner's (user 0): an import bumps the content revision too, but a question row written any other way
+    # (its content hash is everything an import writes for it) still changes its page.
+    Watched("question", owner=""),
 )
 
 def _name(watched: Watched, operation: str) -> str:
@@ -66,16 +70,16 @@ def _sqlite_bump(owner: str, *, unless_same_as: str | None = None) -> str:
 def _sqlite_statements() -> list[str]:
     statements = []
     for watched in WATCHED:
-        table, owner = _quoted(watched.table), watched.owner
+        table = _quoted(watched.table)
+        old, new = (f"OLD.{watched.owner}", f"NEW.{watched.owner}") if watched.owner else ("NULL", "NULL")
         statements.append(f"CREATE TRIGGER {_name(watched, 'insert')} AFTER INSERT ON {table} BEGIN "
-                          f"{_sqlite_bump('NEW.' + owner)} END")
+                          f"{_sqlite_bump(new)} END")
         statements.append(f"CREATE TRIGGER {_name(watched, 'delete')} AFTER DELETE ON {table} BEGIN "
-                          f"{_sqlite_bump('OLD.' + owner)} END")
+                          f"{_sqlite_bump(old)} END")
         of = f" OF {', '.join(watched.columns)}" if watched.columns else ""
         # Both owners (once each): a row handed from one learner to another changes both learners' pages.
         statements.append(f"CREATE TRIGGER {_name(watched, 'update')} AFTER UPDATE{of} ON {table} BEGIN "
-                          f"{_sqlite_bump('OLD.' + owner)} "
-                          f"{_sqlite_bump('NEW.' + owner, unless_same_as='OLD.' + owner)} END")
+                          f"{_sqlite_bump(old)} {_sqlite_bump(new, unless_same_as=old)} END")
     return statements
 
 
