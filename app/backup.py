@@ -15,6 +15,8 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
+from app.clock import utcnow
+from app.page_revision import epoch_statements, epoch_value
 from app.settings import Settings
 
 PREFIX = "preplab-"
@@ -142,7 +144,19 @@ def restore(database: Path, source: Path, backups: BackupPolicy, script: ScriptD
     writer = sqlite3.connect(database, timeout=30)
     try:
         reader.backup(writer)
+        _new_epoch(writer)
     finally:
         writer.close()
         reader.close()
     return saved
+
+
+def _new_epoch(connection: sqlite3.Connection) -> None:
+    """A server on this database may hold pages cached under counters the backup holds again (app/page_revision.py):
+    a new epoch makes them stale. A backup from before the counters existed has no shared_state to hold one."""
+    if connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shared_state'").fetchone():
+        update, insert = epoch_statements()
+        values = {"value": epoch_value(), "now": utcnow().replace(tzinfo=None).isoformat(sep=" ")}
+        with connection:
+            if connection.execute(update, values).rowcount == 0:
+                connection.execute(insert, values)

@@ -42,11 +42,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.db import SEARCH_TABLE, alembic_config, make_engine, upgrade_database
+from app.page_revision import TABLE as PAGE_REVISION_TABLE
+from app.page_revision import new_epoch
 
 BATCH_ROWS = 1000
 # Alembic's own bookkeeping (the target has its own, at the same revision), SQLite's internal tables and the FTS5
-# search index with its shadow tables (rebuilt from the questions on the target instead).
-_NOT_DATA = ("alembic_version",)
+# search index with its shadow tables (rebuilt from the questions on the target instead); the page revisions are
+# the target's own too: its triggers count the copy's writes, and its counters must only ever go up (a server on
+# the target may hold pages made under them: app/page_revision.py).
+_NOT_DATA = ("alembic_version", PAGE_REVISION_TABLE)
 _NULL_FLAG = "__preplab_sql_null_"
 
 
@@ -108,6 +112,9 @@ def copy_database(source: Engine, target: Engine, *, replace: bool = False, batc
                 _advance_sequences(writing, ordered)
             report.search_rows = _rebuild_search(writing)
             _verify(reading, source_tables, writing, ordered, report)
+            # The copied counters are the source's, and a server on the target may hold pages cached under the
+            # target's old ones: the target's epoch is its own (app/page_revision.py).
+            new_epoch(writing)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -2,8 +2,8 @@
 
 A route opts in by calling `storable(request)` (the question page does); the middleware answers a GET of a path
 in PATHS from memory when it holds a page for the same path, query, HX-Request header and learner that was made
-under the same three revisions (app/page_revision.py: the bank content's, the rows of no learner's, this
-learner's), read in one statement before anything else. The revisions are read before the page's data, so a
+under the same revisions (app/page_revision.py: the bank content's, the rows of no learner's, this learner's, and
+the database's epoch), read in one statement before anything else. The revisions are read before the page's data, so a
 page stored under them holds data at least that new, and any later write moves a revision. A page that would
 change by itself at some instant (a card buried until tomorrow) is stored with that instant and not served after
 it.
@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.clock import utcnow
 from app.deps import VIEWER_SCOPE_KEY, Viewer
-from app.page_revision import missing_triggers, revisions
+from app.page_revision import Revisions, missing_triggers, revisions
 from app.security import CSRF_COOKIE
 from app.shared_state import drop_caches
 
@@ -54,7 +54,7 @@ LEVEL = 1  # as GZipMiddleware's (app/main.py)
 class _Ticket:
     """What the middleware tells the route (its revisions) and the route tells the middleware (keep it, until)."""
 
-    revisions: tuple[int, int, int]
+    revisions: Revisions
     keep: bool = False
     until: datetime | None = None
 
@@ -83,7 +83,7 @@ def _stored(data: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Entry:
-    revisions: tuple[int, int, int]
+    revisions: Revisions
     until: datetime | None
     status: int
     headers: tuple[tuple[bytes, bytes], ...]  # as the route sent them, less Content-Length and Content-Encoding
@@ -92,7 +92,7 @@ class Entry:
     size: int = field(default=0)
 
     @classmethod
-    def make(cls, revisions: tuple[int, int, int], until: datetime | None, status: int,
+    def make(cls, revisions: Revisions, until: datetime | None, status: int,
              headers: list[tuple[bytes, bytes]], body: bytes, token: bytes) -> Entry:
         pieces = tuple(body.split(token)) if token else (body,)
         deflated = tuple(_deflated(piece) for piece in pieces)
@@ -101,7 +101,7 @@ class Entry:
         return cls(revisions=revisions, until=until, status=status, headers=kept, pieces=pieces, deflated=deflated,
                    size=sum(map(len, pieces)) + sum(map(len, deflated)) + 512)
 
-    def current(self, revisions: tuple[int, int, int]) -> bool:
+    def current(self, revisions: Revisions) -> bool:
         return self.revisions == revisions and (self.until is None or utcnow() < self.until)
 
     def body(self, token: bytes) -> bytes:
@@ -223,7 +223,7 @@ class PageCache:
         token = str(issue())
         return token.encode() if cookie and token == cookie else None
 
-    def _revisions(self, user_id: int) -> tuple[int, int, int] | None:
+    def _revisions(self, user_id: int) -> Revisions | None:
         with self.engine.connect() as connection:
             if self._usable is None:
                 gone = missing_triggers(connection)

@@ -6,8 +6,9 @@ users`, `preplab db copy`, another worker, a hand-typed UPDATE), the counter mov
 it commits. Rows that belong to no learner (the shipped lab references) count under user 0. Bank content has its own
 counter, the content revision an import bumps (app/shared_state.py), which every content cache already follows.
 
-A page cached under (content revision, user 0's revision, the learner's revision) is therefore current exactly while
-those three numbers are unchanged, in every process on the database.
+A page cached under (content revision, user 0's revision, the learner's revision, the epoch) is therefore current
+exactly while those numbers are unchanged, in every process on the database. The counters only go up, except when
+the data is replaced wholesale (`preplab restore`, `preplab db copy --replace`), which draws a new random epoch.
 
 SQLite's ALTER TABLE cannot change most things in place, so Alembic's batch mode rebuilds a table, and a rebuilt
 table has lost its triggers: `missing_triggers` names any that are gone (the page cache stays off then, and
@@ -17,11 +18,17 @@ again.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from app.clock import utcnow
+
 TABLE = "page_revision"
+# shared_state's row whose value is random, drawn again whenever the data is replaced wholesale (a restore, a
+# copy over a database): counters that went back cannot then meet a page cached before.
+EPOCH = "epoch"
 FUNCTION = "preplab_page_revision"  # PostgreSQL's trigger function
 
 
@@ -149,13 +156,35 @@ def missing_triggers(connection: Connection) -> set[str]:
     return trigger_names(connection.dialect.name) - set(found)
 
 
-# The three numbers a cached page depends on, in one statement.
+# What a cached page depends on, in one statement: (content, no one's rows, the learner's, the epoch).
+Revisions = tuple[int, int, int, int]
 REVISIONS = text(
     "SELECT (SELECT revision FROM shared_state WHERE name = 'content'), "
     f"(SELECT revision FROM {TABLE} WHERE user_id = 0), "
-    f"(SELECT revision FROM {TABLE} WHERE user_id = :user_id)")
+    f"(SELECT revision FROM {TABLE} WHERE user_id = :user_id), "
+    f"(SELECT revision FROM shared_state WHERE name = '{EPOCH}')")
 
 
-def revisions(connection: Connection, user_id: int) -> tuple[int, int, int]:
+def revisions(connection: Connection, user_id: int) -> Revisions:
     row = connection.execute(REVISIONS, {"user_id": user_id}).one()
-    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
+
+
+def epoch_statements() -> tuple[str, str]:
+    """(update, insert) of a new epoch, each with :value and :now; the insert only where the update found no row."""
+    return (f"UPDATE shared_state SET revision = :value, changed_at = :now WHERE name = '{EPOCH}'",
+            f"INSERT INTO shared_state (name, revision, changed_at) VALUES ('{EPOCH}', :value, :now)")
+
+
+def epoch_value() -> int:
+    """A random epoch that fits shared_state.revision (a 32-bit INTEGER on PostgreSQL), never 0 (no epoch yet)."""
+    return secrets.randbelow(2**31 - 2) + 1
+
+
+def new_epoch(connection: Connection) -> None:
+    """The database's data was replaced wholesale (`preplab db copy --replace`): every counter may now hold a value
+    it held before, so every page cached under the old ones is made stale by a new random epoch."""
+    update, insert = epoch_statements()
+    values = {"value": epoch_value(), "now": utcnow()}
+    if connection.execute(text(update), values).rowcount == 0:
+        connection.execute(text(insert), values)

@@ -20,19 +20,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 
+from app.backup import BackupPolicy, restore
+from app.backup import copy_database as copy_backup
 from app.clock import utcnow
 from app.content.service import import_paths
 from app.db import make_engine
 from app.main import create_app
 from app.page_cache import Entry
 from app.page_revision import WATCHED, missing_triggers
-from app.settings import Settings
+from app.settings import PROJECT_ROOT, Settings
 from app.shared_state import WATCHER_THREAD
-from tests.backends import copy_database, database_url
+from tests.backends import copy_database, database_url, sqlite_only
 from tests.csrf import BASE_URL, as_page
 from tests.server import CONTENT, imported_database
 
@@ -46,7 +49,7 @@ def test_a_stored_page_is_the_same_page_for_every_token_in_gzip_and_plain(seed: 
         words, token = [b"x" * 70000, token], b"t" * 70000
     body = b"".join(chooser.choice(words) for _ in range(chooser.randint(0, 400)))
     body = (token if seed % 2 else b"") + body + (token if seed % 3 else b"")
-    entry = Entry.make((1, 2, 3), None, 200, [(b"content-type", b"text/html")], body, token)
+    entry = Entry.make((1, 2, 3, 4), None, 200, [(b"content-type", b"text/html")], body, token)
     other = b"Other.token-" + bytes(chooser.choice(b"xyz") for _ in range(seed * 7))
     for asked in (token, other, b""):
         expected = body.replace(token, asked) if token else body
@@ -271,3 +274,21 @@ def test_every_watched_table_has_its_triggers_at_head(template: Path, tmp_path: 
         for table, owner in columns.items():  # each names a real table and owner column
             connection.execute(text(f'SELECT {owner or "1"} FROM "{table}" LIMIT 0'))
     engine.dispose()
+
+
+@sqlite_only("preplab restore puts a SQLite backup back into the live file")
+def test_counters_that_went_back_with_a_restore_never_meet_a_page_cached_before(pair: Pair, tmp_path: Path) -> None:
+    """A backup holds older counters. Restored under a running server and written to as often as before, they are
+    the very numbers a page was cached under: the restore's new epoch is what keeps that page from being served."""
+    question = _lab_backed_question(pair.engine)
+    path = f"/questions/{question}"
+    database = Path(pair.engine.url.database or "")
+    saved = copy_backup(database, tmp_path / "before-the-note.db")
+    _ok(pair.cached.put(f"/api/questions/{question}/note", json={"body": "备份之后写的笔记"}))
+    assert "备份之后写的笔记" in pair.page(path)  # cached under the counters after one more write
+    restore(database, saved, BackupPolicy(folder=tmp_path / "kept", keep=3),
+            ScriptDirectory(str(PROJECT_ROOT / "migrations")))
+    _run(pair.engine, "INSERT INTO note (user_id, question_id, body, updated_at) SELECT min(id), :q, "
+                      "'恢复之后的另一条笔记', :now FROM \"user\"", q=question, now=utcnow())
+    page = pair.page(path)  # the same count of writes since the backup, so the same counters, but a new epoch
+    assert "恢复之后的另一条笔记" in page and "备份之后写的笔记" not in page

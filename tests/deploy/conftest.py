@@ -21,6 +21,7 @@ from app.db import make_engine, upgrade_database
 from app.db_copy import is_data_table
 from app.main import create_app
 from app.models import Bookmark, Note, ReviewCard
+from app.page_revision import EPOCH
 from app.settings import Settings
 from app.users import ensure_local_user
 from tests.backends import database_url, drop
@@ -129,6 +130,8 @@ def every_row(url: str) -> dict[str, list[tuple[Any, ...]]]:
             columns = sorted(table.columns, key=lambda column: column.name)
             flags = [column.is_(None) for column in columns if isinstance(column.type, JSON)]
             rows = connection.execute(select(*columns, *flags)).all()
+            if table.name == "shared_state":  # the epoch is each database's own (app/page_revision.py), not data
+                rows = [row for row in rows if row._mapping["name"] != EPOCH]
             tables[table.name] = sorted((tuple(_value(value) for value in row) for row in rows), key=repr)
     engine.dispose()
     return tables
