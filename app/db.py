@@ -15,8 +15,10 @@ from sqlalchemy import Engine, event, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+from app import sqlite_writes
 from app.backup import BackupPolicy, automatic_backup, database_file
 from app.settings import PROJECT_ROOT
+from app.sqlite_writes import GatedConnection
 
 # Connections beyond the route threads': the lab runner's progress writer, a scheduled backup, start-up work.
 POOL_SPARE = 4
@@ -55,6 +57,7 @@ def make_engine(database_url: str, *, echo: bool = False, synchronous: str = "FU
     if database_url.startswith("sqlite"):
         # FastAPI serves requests from a thread pool; one connection is never shared concurrently.
         connect_args["check_same_thread"] = False
+        connect_args["factory"] = GatedConnection  # writers queue on a lock, not in SQLite's sleeps
     elif is_postgres(database_url):
         # Timestamps come back as UTC instants whatever the server's zone, as SQLite's do (app/clock.py).
         connect_args["options"] = "-c timezone=UTC"
@@ -67,6 +70,7 @@ def make_engine(database_url: str, *, echo: bool = False, synchronous: str = "FU
     engine = create_engine(database_url, echo=echo, connect_args=connect_args, **extra)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", lambda connection, record: _sqlite_pragmas(connection, synchronous))
+        event.listen(engine, "before_cursor_execute", sqlite_writes.before_cursor_execute)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
     return engine
@@ -93,13 +97,17 @@ def _without_nul(connection: Any, cursor: Any, statement: str, parameters: Any, 
     return statement, clean(parameters)
 
 
+BUSY_TIMEOUT_MS = 5000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, synchronous: str) -> None:
     cursor = dbapi_connection.cursor()
-    is_memory = cursor.execute("PRAGMA database_list").fetchone()[2] in ("", None)
-    if not is_memory:
+    path = cursor.execute("PRAGMA database_list").fetchone()[2]
+    if path not in ("", None):
         cursor.execute("PRAGMA journal_mode=WAL")
+        sqlite_writes.attach(dbapi_connection, path, BUSY_TIMEOUT_MS / 1000)
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.close()
 
