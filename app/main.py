@@ -24,6 +24,7 @@ from app.content.bank import ContentError
 from app.db import make_engine, session_scope, upgrade_database
 from app.deps import Viewer, current_viewer, read_viewer
 from app.docs_pages import router as docs_router
+from app.group_commit import for_engine as group_commit_for
 from app.labs.catalog import probe_in_background
 from app.labs.routes import router as labs_router
 from app.labs.runner import stop_all as stop_lab_runs
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         with session_scope(engine) as session:
             labs_on_startup(session)
             warm_lab_results(session=session, lang=language)
+        app.state.group_commit = group_commit_for(engine)  # grades that arrive together share one commit
         # Once a second, off the request path: caches dropped after an import elsewhere, the lab queue moved on.
         watcher = Watcher(engine, duties=(partial(lab_queue_tick, timeout_s=settings.lab_timeout_s),)).start()
         scheduled = asyncio.create_task(backup_on_schedule(settings)) if backups else None
@@ -85,6 +87,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         if scheduled is not None:
             scheduled.cancel()
         await anyio.to_thread.run_sync(watcher.stop)
+        if app.state.group_commit is not None:
+            await anyio.to_thread.run_sync(app.state.group_commit.stop)  # what is queued is committed first
         await anyio.to_thread.run_sync(stop_lab_runs, engine)  # their process groups, before the engine goes
         engine.dispose()
 

@@ -90,6 +90,9 @@ class Entry:
     pieces: tuple[bytes, ...]  # the body, cut at the token
     deflated: tuple[bytes, ...]  # each piece, deflated alone
     size: int = field(default=0)
+    # The gzip body last assembled, by token: a browser reloading a page gets the same bytes again (no CRC-32 over
+    # the page each time). One token at a time; counted in `size`.
+    _last: dict[bytes, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def make(cls, revisions: Revisions, until: datetime | None, status: int,
@@ -99,7 +102,7 @@ class Entry:
         kept = tuple((name, value) for name, value in headers
                      if name.lower() not in (b"content-length", b"content-encoding"))
         return cls(revisions=revisions, until=until, status=status, headers=kept, pieces=pieces, deflated=deflated,
-                   size=sum(map(len, pieces)) + sum(map(len, deflated)) + 512)
+                   size=sum(map(len, pieces)) + 2 * sum(map(len, deflated)) + 1024)
 
     def current(self, revisions: Revisions) -> bool:
         return self.revisions == revisions and (self.until is None or utcnow() < self.until)
@@ -108,6 +111,14 @@ class Entry:
         return token.join(self.pieces)
 
     def gzipped(self, token: bytes) -> bytes:
+        body = self._last.get(token)
+        if body is None:
+            body = self._assembled(token)
+            self._last.clear()  # a dict's clear and set are each atomic: two threads at worst assemble twice
+            self._last[token] = body
+        return body
+
+    def _assembled(self, token: bytes) -> bytes:
         parts = [GZIP_HEADER]
         crc = 0
         filler = _stored(token)
@@ -172,7 +183,8 @@ class PageCache:
                 or not PATHS.fullmatch(scope["path"])):
             await self.app(scope, receive, send)
             return
-        user_id, token = self._user(scope), self._token(scope)
+        headers = Headers(scope=scope)
+        user_id, token = self._user(scope), self._token(scope, headers)
         if user_id is None or token is None:
             await self.app(scope, receive, send)
             return
@@ -180,7 +192,6 @@ class PageCache:
         if found is None:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
         key = (scope["path"], scope.get("query_string", b""), headers.get("hx-request", ""), user_id)
         entry = self.store.get(key)
         if entry is not None and entry.current(found):
@@ -214,12 +225,12 @@ class PageCache:
         return None if settings.accounts else self.local_user()
 
     @staticmethod
-    def _token(scope: Scope) -> bytes | None:
+    def _token(scope: Scope, headers: Headers) -> bytes | None:
         """The visitor's CSRF token when their cookie holds a valid one (None: the page will set a new cookie)."""
         issue = scope.get("csrftoken")
         if not callable(issue):
             return None
-        cookie = cookie_parser(Headers(scope=scope).get("cookie", "")).get(CSRF_COOKIE)
+        cookie = cookie_parser(headers.get("cookie", "")).get(CSRF_COOKIE)
         token = str(issue())
         return token.encode() if cookie and token == cookie else None
 

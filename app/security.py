@@ -219,10 +219,11 @@ async def _lift_multipart_token(scope: Scope, receive: Receive) -> tuple[Scope, 
     asgi-csrf 0.11 reads multipart bodies through python-multipart's old `FileClass` argument, which python-multipart
     0.0.2x no longer has; its header check is unaffected, so the field is read here and handed to it as the header.
     """
+    if scope["method"] in SAFE_METHODS:
+        return scope, receive
     headers = Headers(scope=scope)
     content_type, options = parse_options_header(headers.get("content-type", ""))
-    if (scope["method"] in SAFE_METHODS or content_type != b"multipart/form-data" or CSRF_HEADER in headers
-            or b"boundary" not in options):
+    if content_type != b"multipart/form-data" or CSRF_HEADER in headers or b"boundary" not in options:
         return scope, receive
     messages: list[Message] = []
     part: dict[str, Any] = {}
@@ -272,6 +273,8 @@ async def _lift_multipart_token(scope: Scope, receive: Receive) -> tuple[Scope, 
 
 
 def _multipart_without_token(scope: Scope) -> bool:
+    if scope["method"] in SAFE_METHODS:
+        return False
     headers = Headers(scope=scope)
     content_type, _options = parse_options_header(headers.get("content-type", ""))
     return scope["method"] not in SAFE_METHODS and content_type == b"multipart/form-data" and CSRF_HEADER not in headers

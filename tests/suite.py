@@ -30,7 +30,8 @@ HOW_TO = ("start one with `python -m tests.pg_server start --dir /tmp/preplab-pg
 
 
 def pytest_command(workers: int, extra: list[str]) -> list[str]:
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+    # The slowest tests at the end of each half's report: where the suite's time goes, in every CI log.
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--durations=20"]
     if workers > 1:
         command += ["-n", str(workers), "--dist", "loadgroup"]
     return command + extra

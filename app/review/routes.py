@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.clock import learner_zone, utcnow
 from app.deps import SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
+from app.group_commit import GroupCommit
 from app.messages import translate
 from app.review.errors import RATING_KEYS, GradeConflict, ReviewError
 from app.review.queue import Scope
@@ -142,7 +143,7 @@ def review_grade(
     try:
         result = grade(session=session, user_id=viewer.user_id, question_id=question_id, rating=rating,
                        expected_reps=reps, duration_ms=_duration(duration_ms, shown_at),
-                       desired_retention=viewer.desired_retention)
+                       desired_retention=viewer.desired_retention, writes=group_commit(request))
     except ReviewError as error:
         return review_error(request, session, viewer, settings, scope, error)
     if not is_htmx(request):
@@ -190,13 +191,20 @@ def api_review_undo(session: SessionDep, viewer: ViewerDep) -> Response:
     return JSONResponse({"undone": asdict(undone)})
 
 
+def group_commit(request: Request) -> GroupCommit | None:
+    """The app's group commit (SQLite; set up at start-up, app/main.py), else None: commit in the request."""
+    found = getattr(request.app.state, "group_commit", None)
+    return found if isinstance(found, GroupCommit) else None
+
+
 @router.post("/api/review/{question_id}", name="api_review_grade")
-def api_review_grade(question_id: str, body: GradeIn, session: SessionDep, viewer: ViewerDep) -> Response:
+def api_review_grade(request: Request, question_id: str, body: GradeIn, session: SessionDep,
+                     viewer: ViewerDep) -> Response:
     """Grade a card; a repeat of the same version and rating returns the recorded outcome with duplicate: true."""
     try:
         result = grade(session=session, user_id=viewer.user_id, question_id=question_id, rating=body.rating,
                        expected_reps=body.reps, duration_ms=body.duration_ms,
-                       desired_retention=viewer.desired_retention)
+                       desired_retention=viewer.desired_retention, writes=group_commit(request))
     except ReviewError as error:
         return _error_json(error, viewer.lang)
     return JSONResponse(_result_json(result))

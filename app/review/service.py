@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, update
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.clock import as_utc, utcnow
+from app.group_commit import GroupCommit
 from app.models import Question, ReviewCard, ReviewLog, UserSettings
 from app.review import scheduling
 from app.review.errors import GradeConflict, NothingToUndo, QuestionRetired, ReviewError, StaleCard, UnknownQuestion
@@ -76,11 +78,13 @@ def _card_row(session: Session, user_id: int, question_id: str) -> ReviewCard | 
 
 def grade(*, session: Session, user_id: int, question_id: str, rating: int, expected_reps: int | None = None,
           duration_ms: int | None = None, origin: str = "review", desired_retention: float = 0.9,
-          now: datetime | None = None) -> GradeResult:
+          now: datetime | None = None, writes: GroupCommit | None = None) -> GradeResult:
     """Grade one version of a card (expected_reps; None: whatever version is current) and commit.
 
     A repeat of an already-recorded version returns that outcome with duplicate=True when the rating is the same,
-    and raises GradeConflict when it differs; a version that never existed raises StaleCard.
+    and raises GradeConflict when it differs; a version that never existed raises StaleCard. `writes`: the app's
+    group commit (app/group_commit.py; SQLite), which writes the card and its log in a batch with other grades and
+    returns once that batch is committed; without one, this session commits them.
     """
     if rating not in (1, 2, 3, 4):
         raise ValueError(f"rating must be 1–4, not {rating!r}")
@@ -99,21 +103,33 @@ def grade(*, session: Session, user_id: int, question_id: str, rating: int, expe
     log = {"user_id": user_id, "question_id": question_id, "rating": rating, "reviewed_at": now,
            "duration_ms": _clean_duration(duration_ms), "origin": origin, "card_before": scheduling.snapshot(row),
            "scheduled": True, "idempotency_key": idempotency_key(user_id, question_id, version)}
-    connection = session.connection()
+    write = partial(_write_grade, user_id=user_id, question_id=question_id, row=row,
+                    values=scheduling.card_values(after), lapsed=lapsed, log=log)
+    log_id: int | None
     try:
-        written = _write_card(connection, user_id, question_id, row, scheduling.card_values(after), lapsed)
-        if written:
-            inserted = connection.execute(_INSERT_LOG, log).inserted_primary_key
-            assert inserted is not None
-            log_id = inserted[0]
-            session.commit()
+        if writes is not None:
+            log_id = writes.run(write)
+        else:
+            log_id = write(session.connection())
+            if log_id is not None:
+                session.commit()
     except IntegrityError:
-        written = False
-    if not written:
+        log_id = None
+    if log_id is None:
         # Someone else graded this version between our read and our write: theirs stands.
         session.rollback()
         return _already_recorded(session, user_id, question_id, version, rating)
-    return _result(question_id, rating, after.due, after.state, now, log_id=int(log_id), reps=version + 1)
+    return _result(question_id, rating, after.due, after.state, now, log_id=log_id, reps=version + 1)
+
+
+def _write_grade(connection: Connection, *, user_id: int, question_id: str, row: _Card | None,
+                 values: dict[str, Any], lapsed: bool, log: dict[str, Any]) -> int | None:
+    """The card's new state and its log row; the log's id, or None when another grade of this version came first."""
+    if not _write_card(connection, user_id, question_id, row, values, lapsed):
+        return None
+    inserted = connection.execute(_INSERT_LOG, log).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
 
 
 _CARDS, _LOGS, _SETTINGS, _QUESTIONS = (ReviewCard.__table__, ReviewLog.__table__,  # type: ignore[attr-defined]
