@@ -70,7 +70,6 @@ def make_engine(database_url: str, *, echo: bool = False, synchronous: str = "FU
     engine = create_engine(database_url, echo=echo, connect_args=connect_args, **extra)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", lambda connection, record: _sqlite_pragmas(connection, synchronous))
-        event.listen(engine, "before_cursor_execute", sqlite_writes.before_cursor_execute)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
     return engine

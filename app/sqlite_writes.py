@@ -28,6 +28,22 @@ def gate_for(path: str) -> threading.Lock:
         return _gates.setdefault(path, threading.Lock())
 
 
+class GatedCursor(sqlite3.Cursor):
+    """Takes its connection's gate at the driver, after every listener of the engine has seen the statement."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> GatedCursor:
+        if isinstance(self.connection, GatedConnection):
+            self.connection.before_write(sql)
+        super().execute(sql, parameters)
+        return self
+
+    def executemany(self, sql: str, parameters: Any, /) -> GatedCursor:
+        if isinstance(self.connection, GatedConnection):
+            self.connection.before_write(sql)
+        super().executemany(sql, parameters)
+        return self
+
+
 class GatedConnection(sqlite3.Connection):
     """A sqlite3 connection that holds its file's write lock (`gate`) from its first write to the end of that
     transaction (the factory PrepLab's engine passes to sqlite3.connect)."""
@@ -40,6 +56,9 @@ class GatedConnection(sqlite3.Connection):
         if self.gate is None or self.holding or not statement.lstrip()[:16].upper().startswith(WRITES):
             return
         self.holding = self.gate.acquire(timeout=self.wait_s)
+
+    def cursor(self, factory: Any = GatedCursor) -> Any:
+        return super().cursor(factory)
 
     def _release(self) -> None:
         if self.holding and self.gate is not None:
@@ -63,13 +82,6 @@ class GatedConnection(sqlite3.Connection):
             super().close()
         finally:
             self._release()
-
-
-def before_cursor_execute(_conn: Any, cursor: Any, statement: str, *_rest: Any) -> None:
-    """The engine's before_cursor_execute listener: take the gate before this connection's first write."""
-    connection = getattr(cursor, "connection", None)
-    if isinstance(connection, GatedConnection):
-        connection.before_write(statement)
 
 
 def attach(dbapi_connection: Any, path: str, busy_timeout_s: float) -> None:

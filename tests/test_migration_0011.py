@@ -54,7 +54,7 @@ def test_upgrade_to_page_revisions_keeps_the_data_and_counts_each_learners_write
     assert _rows(engine) == KEPT
     with engine.begin() as connection:
         assert missing_triggers(connection) == set()
-        assert revisions(connection, 1)[1:] == revisions(connection, 2)[1:] == (0, 0)  # nothing counted yet
+        assert revisions(connection, 1)[1:3] == revisions(connection, 2)[1:3] == (0, 0)  # nothing counted yet
         connection.execute(text("UPDATE note SET body = '改过' WHERE user_id = 1"))
         connection.execute(text("INSERT INTO review_log (id, user_id, question_id, rating, reviewed_at, origin, "
                                 "card_before, scheduled) VALUES (2, 1, 'q-1', 4, '2026-01-11 00:00:00+00', 'review', "
