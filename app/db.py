@@ -20,7 +20,9 @@ from app.backup import BackupPolicy, automatic_backup, database_file
 from app.settings import PROJECT_ROOT
 from app.sqlite_writes import GatedConnection
 
-# Connections beyond the route threads': the lab runner's progress writer, a scheduled backup, start-up work.
+# Connections beyond the route threads': the lab runner's progress writer, a scheduled backup, start-up work, the
+# group commit (app/group_commit.py) and the page cache's revision reader (app/page_cache.py): each holds one only
+# while it reads or writes, and the overflow covers a moment when all are busy at once.
 POOL_SPARE = 4
 
 

@@ -3,10 +3,11 @@
 None of them holds a database connection while the request waits for a worker thread. The request's Session is
 made on the event loop (an async dependency): it connects only when the route, in its worker thread, first asks it
 something, and hands the connection back in that same thread as soon as the route returns (SessionReleasingRoute),
-before FastAPI serializes the response, which for a sync route waits for a thread again. The viewer is read in a
-short session of its own, closed before the route runs. So the connections in use are at most the busy worker
-threads (plus the lab runner's), and the pool is sized from the thread count (app/db.py pool_size_for,
-PREPLAB_WORKER_THREADS)."""
+before FastAPI serializes the response, which for a sync route waits for a thread again. The local learner's
+preferences are read in the route's own thread, on a connection of its own handed back before the route runs (the
+dependency itself only marks them unread: a sync dependency would wait for a worker thread of its own). So the
+connections in use are at most the busy worker threads (plus the lab runner's, the group commit's and the page
+cache's reader), and the pool is sized from the thread count (app/db.py pool_size_for, PREPLAB_WORKER_THREADS)."""
 
 from __future__ import annotations
 

@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import anyio.to_thread
 from sqlalchemy import Engine
 from starlette.datastructures import Headers
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.clock import utcnow
+from app.coalesced_reads import CoalescedReads
 from app.deps import VIEWER_SCOPE_KEY, Viewer
 from app.page_revision import Revisions, missing_triggers, revisions
 from app.security import CSRF_COOKIE
@@ -167,7 +167,7 @@ class PageStore:
 
 class PageCache:
     """The middleware (inside the CSRF guard, which gives the token, and the accounts gate, which gives the
-    learner); `engine` reads the revisions in a route thread, never on the event loop."""
+    learner); `engine` reads the revisions in a thread of their own, never on the event loop."""
 
     def __init__(self, app: ASGIApp, *, engine: Engine, max_bytes: int, local_user: Callable[[], int | None]) -> None:
         self.app = app
@@ -177,6 +177,9 @@ class PageCache:
         self._usable: bool | None = None if max_bytes > 0 else False
         self._content_seen: int | None = None
         self._lock = threading.Lock()
+        # A burst of pages for one learner shares one read of their revisions (app/coalesced_reads.py).
+        self._reads: CoalescedReads[int, Revisions | None] = CoalescedReads(self._revisions,
+                                                                              name="preplab-page-revisions")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (self._usable is False or scope["type"] != "http" or scope["method"] != "GET"
@@ -188,7 +191,7 @@ class PageCache:
         if user_id is None or token is None:
             await self.app(scope, receive, send)
             return
-        found = await anyio.to_thread.run_sync(self._revisions, user_id)
+        found = await self._reads.get(user_id)
         if found is None:
             await self.app(scope, receive, send)
             return
