@@ -88,8 +88,10 @@ class Entry:
     status: int
     headers: tuple[tuple[bytes, bytes], ...]  # as the route sent them, less Content-Length and Content-Encoding
     pieces: tuple[bytes, ...]  # the body, cut at the token
-    deflated: tuple[bytes, ...]  # each piece, deflated alone
     size: int = field(default=0)
+    # Each piece deflated alone, made at the first gzip hit rather than at every store: most stored pages of a
+    # busy team are never asked for again, and a miss should cost no compression. Counted in `size` up front.
+    _deflated: list[tuple[bytes, ...]] = field(default_factory=list, compare=False, repr=False)
     # The gzip body last assembled, by token: a browser reloading a page gets the same bytes again (no CRC-32 over
     # the page each time). One token at a time; counted in `size`.
     _last: dict[bytes, bytes] = field(default_factory=dict, compare=False, repr=False)
@@ -98,11 +100,17 @@ class Entry:
     def make(cls, revisions: Revisions, until: datetime | None, status: int,
              headers: list[tuple[bytes, bytes]], body: bytes, token: bytes) -> Entry:
         pieces = tuple(body.split(token)) if token else (body,)
-        deflated = tuple(_deflated(piece) for piece in pieces)
         kept = tuple((name, value) for name, value in headers
                      if name.lower() not in (b"content-length", b"content-encoding"))
-        return cls(revisions=revisions, until=until, status=status, headers=kept, pieces=pieces, deflated=deflated,
-                   size=sum(map(len, pieces)) + 2 * sum(map(len, deflated)) + 1024)
+        # The deflated pieces and the last gzip body: each about a fifth of the body (HTML compresses well).
+        return cls(revisions=revisions, until=until, status=status, headers=kept, pieces=pieces,
+                   size=len(body) * 3 // 2 + 1024)
+
+    @property
+    def deflated(self) -> tuple[bytes, ...]:
+        if not self._deflated:  # two threads at worst deflate twice; the list holds one result
+            self._deflated[:] = [tuple(_deflated(piece) for piece in self.pieces)]
+        return self._deflated[0]
 
     def current(self, revisions: Revisions) -> bool:
         return self.revisions == revisions and (self.until is None or utcnow() < self.until)
