@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -264,20 +264,10 @@ class PageCache:
     @staticmethod
     async def _answer(entry: Entry, token: bytes, gzip: bool, send: Send) -> None:
         body = entry.gzipped(token) if gzip else entry.body(token)
-        headers = [*entry.headers, (b"content-length", str(len(body)).encode())]
-        headers = _vary(headers, b"Accept-Encoding")
+        headers = MutableHeaders(raw=[*entry.headers, (b"content-length", str(len(body)).encode())])
+        headers.add_vary_header("Accept-Encoding")  # as GZipMiddleware marks what it compresses
         if gzip:
-            headers.append((b"content-encoding", b"gzip"))
-        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+            headers.append("content-encoding", "gzip")
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body})
 
-
-def _vary(headers: list[tuple[bytes, bytes]], name: bytes) -> list[tuple[bytes, bytes]]:
-    out, found = [], False
-    for key, value in headers:
-        if key.lower() == b"vary":
-            found = True
-            if name.lower() not in [part.strip().lower() for part in value.split(b",")]:
-                value = value + b", " + name
-        out.append((key, value))
-    return out if found else [*out, (b"vary", name)]
