@@ -23,6 +23,8 @@ from fastapi import Depends, HTTPException, Path, Request
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine, bindparam, select
 from sqlmodel import Session
+from starlette.routing import Match
+from starlette.types import Scope
 
 from app.models import UserSettings
 from app.settings import Settings
@@ -39,6 +41,15 @@ class SessionReleasingRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         endpoint = _reading_async(endpoint) if inspect.iscoroutinefunction(endpoint) else _releasing(endpoint)
         super().__init__(path, endpoint, **kwargs)
+        # The path's literal start (up to its first parameter): the router tries every route in turn, and a request
+        # path that does not start so cannot match this route's pattern, which begins with exactly that text.
+        self.literal_start = self.path_format.split("{", 1)[0]
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # (Behind a root_path the pattern is matched against the path less that prefix: leave those to Starlette.)
+        if scope["type"] == "http" and not scope.get("root_path") and not scope["path"].startswith(self.literal_start):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -165,10 +176,35 @@ async def get_viewer(request: Request) -> Viewer:
     return unread  # type: ignore[return-value]  # a Viewer by the time the route sees it
 
 
+@dataclass(frozen=True)
+class Learner:
+    """Who is asking, known without touching the database: the learner's id, and in team mode the Viewer the accounts
+    gate read. For an async route that does its own reading off the event loop (grading through the group commit)."""
+
+    user_id: int
+    signed_in: Viewer | None
+    unread: _UnreadViewer | None
+
+    def viewer(self) -> Viewer:
+        """The full Viewer (the local learner's preferences are read here: call it in a worker thread)."""
+        if self.signed_in is not None:
+            return self.signed_in
+        assert self.unread is not None
+        return self.unread.read()
+
+
+async def get_learner(request: Request) -> Learner:
+    found: Viewer | _UnreadViewer = await get_viewer(request)
+    if isinstance(found, _UnreadViewer):
+        return Learner(found.user_id, None, found)
+    return Learner(found.user_id, found, None)
+
+
 # scope="function": closed when the route returns (its response built), not after the response has been sent.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+LearnerDep = Annotated[Learner, Depends(get_learner)]
 
 
 # An integer id or position in a path, or an offset: above SQLite's INTEGER it could never name a row.

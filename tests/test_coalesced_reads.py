@@ -5,33 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
 
 import pytest
 
 from app.coalesced_reads import CoalescedReads
-
-T = TypeVar("T")
-
-
-def run_apart(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """asyncio.run in a thread of its own: the browser tests' Playwright may hold a loop in this one."""
-    results: list[T] = []
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            results.append(asyncio.run(scenario()))
-        except BaseException as error:  # noqa: BLE001 - raised again below, in the test's thread
-            errors.append(error)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(30)
-    if errors:
-        raise errors[0]
-    return results[0]
+from tests.event_loop import run_apart
 
 
 def test_asks_waiting_together_share_one_read_and_later_asks_get_a_later_one() -> None:

@@ -3,8 +3,11 @@ after the commit that holds its write, a failing write rolls back alone, and a f
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, text
@@ -13,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db import make_engine
 from app.group_commit import GroupCommit, for_engine
 from tests.backends import sqlite_only
+from tests.event_loop import run_apart
 
 pytestmark = sqlite_only("group commit is for SQLite (PostgreSQL groups commits itself)")
 
@@ -25,7 +29,7 @@ def engine(tmp_path: Path) -> Engine:
     return made
 
 
-def _insert(value: int) -> object:
+def _insert(value: int) -> Callable[[Connection], int]:
     def write(connection: Connection) -> int:
         return int(connection.execute(text("INSERT INTO t (v) VALUES (:v) RETURNING id"), {"v": value}).scalar_one())
 
@@ -41,7 +45,7 @@ def test_each_write_is_stored_before_its_caller_returns(engine: Engine) -> None:
     commits = GroupCommit(engine)
     try:
         for value in range(5):
-            commits.run(_insert(value))  # type: ignore[arg-type]
+            commits.run(_insert(value))
             assert _values(engine)[-1] == value  # visible to another connection: committed
     finally:
         commits.stop()
@@ -61,7 +65,7 @@ def test_concurrent_writes_share_commits_and_every_one_is_stored(engine: Engine)
 
     def call(value: int) -> None:
         try:
-            commits.run(_insert(value))  # type: ignore[arg-type]
+            commits.run(_insert(value))
         except BaseException as error:  # noqa: BLE001 - collected for the assertion below
             errors.append(error)
 
@@ -85,7 +89,7 @@ def test_concurrent_writes_share_commits_and_every_one_is_stored(engine: Engine)
 def test_a_failing_write_rolls_back_alone_and_its_caller_gets_the_error(engine: Engine) -> None:
     commits = GroupCommit(engine)
     try:
-        commits.run(_insert(1))  # type: ignore[arg-type]
+        commits.run(_insert(1))
 
         def half_then_fail(connection: Connection) -> None:
             connection.execute(text("INSERT INTO t (v) VALUES (2)"))
@@ -93,7 +97,7 @@ def test_a_failing_write_rolls_back_alone_and_its_caller_gets_the_error(engine: 
 
         with pytest.raises(IntegrityError):
             commits.run(half_then_fail)
-        commits.run(_insert(3))  # type: ignore[arg-type]
+        commits.run(_insert(3))
     finally:
         commits.stop()
     assert _values(engine) == [1, 3]  # nothing of the failed write, not even its first row
@@ -111,7 +115,7 @@ def test_a_failed_commit_fails_every_caller_of_its_batch(engine: Engine) -> None
     try:
         with pytest.raises(IntegrityError):
             commits.run(orphan)
-        assert commits.run(_insert(7))  # type: ignore[arg-type]  # the next batch is fine
+        assert commits.run(_insert(7))  # the next batch is fine
     finally:
         commits.stop()
     assert _values(engine) == [7]
@@ -119,13 +123,68 @@ def test_a_failed_commit_fails_every_caller_of_its_batch(engine: Engine) -> None
 
 def test_stop_commits_what_is_queued(engine: Engine) -> None:
     commits = GroupCommit(engine)
-    commits.run(_insert(1))  # type: ignore[arg-type]
+    commits.run(_insert(1))
     commits.stop()
     with pytest.raises(RuntimeError):
-        commits.run(_insert(2))  # type: ignore[arg-type]
+        commits.run(_insert(2))
     assert _values(engine) == [1]
 
 
 def test_only_a_sqlite_file_gets_one() -> None:
     memory = make_engine("sqlite://")
     assert for_engine(memory) is None
+
+
+def test_coroutines_wait_for_their_commit_on_the_event_loop_and_share_it(engine: Engine) -> None:
+    """run_async: the loop stays free while a batch is held open; the writes queued behind it share one commit; a
+    failing write raises in its own coroutine only; each coroutine resumes only once its write is visible."""
+    commits = GroupCommit(engine)
+    held = threading.Event()
+    release = threading.Event()
+
+    def slow(connection: Connection) -> int:
+        held.set()
+        release.wait(10)
+        return int(connection.execute(text("INSERT INTO t (v) VALUES (-1) RETURNING id")).scalar_one())
+
+    def duplicate(connection: Connection) -> None:
+        connection.execute(text("INSERT INTO t (v) VALUES (-1)"))
+
+    async def scenario() -> tuple[list[object], int, list[list[int]]]:
+        first = asyncio.ensure_future(commits.run_async(slow))
+        while not held.is_set():
+            await asyncio.sleep(0.001)
+        seen: list[list[int]] = []
+
+        async def insert(value: int) -> int:
+            found = await commits.run_async(_insert(value))
+            seen.append(_values(engine))  # what another connection sees once this coroutine resumes
+            return found
+
+        rest: list[asyncio.Future[Any]] = [asyncio.ensure_future(insert(value)) for value in range(10)]
+        rest.append(asyncio.ensure_future(commits.run_async(duplicate)))
+        ticks = 0
+        while commits._jobs.qsize() < 11:  # the loop runs on while every write waits behind the first batch
+            await asyncio.sleep(0.001)
+            ticks += 1
+        release.set()
+        outcomes = await asyncio.gather(first, *rest, return_exceptions=True)
+        return list(outcomes), ticks, seen
+
+    try:
+        outcomes, ticks, seen = run_apart(scenario)
+    finally:
+        commits.stop()
+    assert ticks > 0
+    assert isinstance(outcomes[-1], IntegrityError)  # -1 was written by the first batch
+    assert all(isinstance(value, int) for value in outcomes[:-1])
+    assert _values(engine) == [-1, *range(10)]
+    assert all(set(range(10)) <= set(values) for values in seen)  # each resumed after the commit of all ten
+    assert commits.batches == 2 and commits.writes == 12
+
+
+def test_a_coroutine_after_stop_is_refused(engine: Engine) -> None:
+    commits = GroupCommit(engine)
+    commits.stop()
+    with pytest.raises(RuntimeError):
+        run_apart(lambda: commits.run_async(_insert(1)))

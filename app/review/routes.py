@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from contextlib import suppress
+from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from pydantic import Field
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.clock import learner_zone, utcnow
-from app.deps import SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
+from app.deps import Learner, LearnerDep, SessionDep, SessionReleasingRoute, SettingsDep, Viewer, ViewerDep
 from app.group_commit import GroupCommit
 from app.messages import translate
 from app.review.errors import RATING_KEYS, GradeConflict, ReviewError
 from app.review.queue import Scope
 from app.review.scheduling import interval_text
 from app.review.screen import ReviewScreen, review_screen, screen_json
-from app.review.service import GradeResult, grade, undo_last
+from app.review.service import GradeResult, grade, grade_in_transaction, undo_last
 from app.settings import Settings
 from app.templating import is_htmx, render
 from app.validation import MAX_SQL_INT, RequestBody, StrictInt
@@ -170,8 +175,12 @@ def _error_json(error: ReviewError, lang: str) -> JSONResponse:
     return JSONResponse(body, status_code=error.status)
 
 
+_RESULT_FIELDS = tuple(field.name for field in fields(GradeResult))
+
+
 def _result_json(result: GradeResult) -> dict[str, Any]:
-    return {**asdict(result), "due": result.due.isoformat()}
+    # Field by field: dataclasses.asdict deep-copies every value, and this answers every API grade.
+    return {**{name: getattr(result, name) for name in _RESULT_FIELDS}, "due": result.due.isoformat()}
 
 
 @router.get("/api/review/next", name="api_review_next")
@@ -198,13 +207,29 @@ def group_commit(request: Request) -> GroupCommit | None:
 
 
 @router.post("/api/review/{question_id}", name="api_review_grade")
-def api_review_grade(request: Request, question_id: str, body: GradeIn, session: SessionDep,
-                     viewer: ViewerDep) -> Response:
+async def api_review_grade(request: Request, question_id: str, body: GradeIn, learner: LearnerDep) -> Response:
     """Grade a card; a repeat of the same version and rating returns the recorded outcome with duplicate: true."""
+    writes = group_commit(request)
     try:
-        result = grade(session=session, user_id=viewer.user_id, question_id=question_id, rating=body.rating,
-                       expected_reps=body.reps, duration_ms=body.duration_ms,
-                       desired_retention=viewer.desired_retention, writes=group_commit(request))
+        result = None
+        if writes is not None:
+            # SQLite: read, scheduled and written in the commit thread, in its batch's transaction; the event loop
+            # waits for that one thread (no worker thread of its own, no second read of the preferences).
+            with suppress(IntegrityError):  # written by someone else after all: grade() below says what stands
+                result = await writes.run_async(partial(
+                    grade_in_transaction, user_id=learner.user_id, question_id=question_id, rating=body.rating,
+                    expected_reps=body.reps, duration_ms=body.duration_ms))
+        if result is None:
+            result = await anyio.to_thread.run_sync(partial(_grade_with_session, request, learner, question_id, body))
     except ReviewError as error:
-        return _error_json(error, viewer.lang)
+        lang = learner.signed_in.lang if learner.signed_in else (await anyio.to_thread.run_sync(learner.viewer)).lang
+        return _error_json(error, lang)
     return JSONResponse(_result_json(result))
+
+
+def _grade_with_session(request: Request, learner: Learner, question_id: str, body: GradeIn) -> GradeResult:
+    viewer = learner.viewer()
+    with Session(request.app.state.engine) as session:
+        return grade(session=session, user_id=viewer.user_id, question_id=question_id, rating=body.rating,
+                     expected_reps=body.reps, duration_ms=body.duration_ms,
+                     desired_retention=viewer.desired_retention)

@@ -8,6 +8,7 @@ submissions of the same version (a double click, a second tab, two processes) ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -26,8 +27,8 @@ from app.review.errors import GradeConflict, NothingToUndo, QuestionRetired, Rev
 from app.review.queue import QueueCounts, queue_counts
 
 __all__ = ["GradeConflict", "GradeResult", "NothingToUndo", "QuestionRetired", "QueueCounts", "ReviewError",
-           "StaleCard", "UndoResult", "UnknownQuestion", "card_state", "grade", "idempotency_key", "log_practice",
-           "queue_counts", "record_practice", "undo_last"]
+           "StaleCard", "UndoResult", "UnknownQuestion", "card_state", "grade", "grade_in_transaction",
+           "idempotency_key", "log_practice", "queue_counts", "record_practice", "undo_last"]
 
 ORIGINS = ("review", "quiz", "mock", "final")  # final: the final review before the interview (app/plan/final.py)
 
@@ -86,17 +87,82 @@ def grade(*, session: Session, user_id: int, question_id: str, rating: int, expe
     group commit (app/group_commit.py; SQLite), which writes the card and its log in a batch with other grades and
     returns once that batch is committed; without one, this session commits them.
     """
+    _check(rating, origin)
+    now = _utc(now)
+    inputs = _grade_inputs(session.connection(), user_id, question_id)
+    planned = _plan(inputs, user_id=user_id, question_id=question_id, rating=rating, expected_reps=expected_reps,
+                    duration_ms=duration_ms, origin=origin, desired_retention=desired_retention, now=now)
+    if planned is None:
+        return _already_recorded(session.connection(), user_id, question_id, _version(inputs, expected_reps), rating)
+    log_id: int | None
+    try:
+        if writes is not None:
+            log_id = writes.run(planned.write)
+        else:
+            log_id = planned.write(session.connection())
+            if log_id is not None:
+                session.commit()
+    except IntegrityError:
+        log_id = None
+    if log_id is None:
+        # Someone else graded this version between our read and our write: theirs stands.
+        session.rollback()
+        return _already_recorded(session.connection(), user_id, question_id, planned.version, rating)
+    return planned.result(log_id)
+
+
+def grade_in_transaction(connection: Connection, *, user_id: int, question_id: str, rating: int,
+                         expected_reps: int | None = None, duration_ms: int | None = None,
+                         now: datetime | None = None) -> GradeResult:
+    """grade(), read and written on `connection` inside a write transaction that already holds SQLite's write lock
+    (a group commit's batch, app/group_commit.py `run_async`): the card cannot move between the read and the write.
+    The desired retention is the learner's stored preference, read by the same statement as the card. The caller
+    commits; nothing here is durable until it has."""
+    _check(rating, "review")
+    now = _utc(now)
+    inputs = _grade_inputs(connection, user_id, question_id)
+    planned = _plan(inputs, user_id=user_id, question_id=question_id, rating=rating, expected_reps=expected_reps,
+                    duration_ms=duration_ms, origin="review", desired_retention=inputs.retention, now=now)
+    if planned is None:
+        return _already_recorded(connection, user_id, question_id, _version(inputs, expected_reps), rating)
+    # Inside the batch's write lock nobody else can have graded this version since the read: a write that fails
+    # anyway (an IntegrityError) rolls back with the batch's SAVEPOINT for this job, and its caller falls back to
+    # grade() (api_review_grade), which reports the recorded outcome.
+    log_id = planned.write(connection)
+    if log_id is None:
+        return _already_recorded(connection, user_id, question_id, planned.version, rating)
+    return planned.result(log_id)
+
+
+def _check(rating: int, origin: str) -> None:
     if rating not in (1, 2, 3, 4):
         raise ValueError(f"rating must be 1–4, not {rating!r}")
     if origin not in ORIGINS:
         raise ValueError(f"origin must be one of {ORIGINS}, not {origin!r}")
-    now = _utc(now)
-    row, parameters = _grade_inputs(session, user_id, question_id)
-    current = row.reps if row else 0
-    version = current if expected_reps is None else expected_reps
-    if version != current:
-        return _already_recorded(session, user_id, question_id, version, rating)
-    scheduler = scheduling.scheduler_with(parameters, desired_retention)
+
+
+def _version(inputs: _Inputs, expected_reps: int | None) -> int:
+    current = inputs.card.reps if inputs.card else 0
+    return current if expected_reps is None else expected_reps
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A grade worked out from what was read: the write to make, and the outcome once it is made."""
+
+    version: int
+    write: Callable[[Connection], int | None]
+    result: Callable[[int], GradeResult]  # given the log row's id
+
+
+def _plan(inputs: _Inputs, *, user_id: int, question_id: str, rating: int, expected_reps: int | None,
+          duration_ms: int | None, origin: str, desired_retention: float, now: datetime) -> _Planned | None:
+    """The new card state and its log row; None when the version graded is not the current one."""
+    row = inputs.card
+    version = _version(inputs, expected_reps)
+    if version != (row.reps if row else 0):
+        return None
+    scheduler = scheduling.scheduler_with(inputs.parameters, desired_retention)
     before = scheduling.to_fsrs(row) if row else scheduling.new_card(now)
     after = scheduling.review(scheduler, before, rating, now, duration_ms)
     lapsed = row is not None and row.state == int(scheduling.State.Review) and rating == 1
@@ -105,21 +171,8 @@ def grade(*, session: Session, user_id: int, question_id: str, rating: int, expe
            "scheduled": True, "idempotency_key": idempotency_key(user_id, question_id, version)}
     write = partial(_write_grade, user_id=user_id, question_id=question_id, row=row,
                     values=scheduling.card_values(after), lapsed=lapsed, log=log)
-    log_id: int | None
-    try:
-        if writes is not None:
-            log_id = writes.run(write)
-        else:
-            log_id = write(session.connection())
-            if log_id is not None:
-                session.commit()
-    except IntegrityError:
-        log_id = None
-    if log_id is None:
-        # Someone else graded this version between our read and our write: theirs stands.
-        session.rollback()
-        return _already_recorded(session, user_id, question_id, version, rating)
-    return _result(question_id, rating, after.due, after.state, now, log_id=log_id, reps=version + 1)
+    return _Planned(version, write, lambda log_id: _result(question_id, rating, after.due, after.state, now,
+                                                           log_id=log_id, reps=version + 1))
 
 
 def _write_grade(connection: Connection, *, user_id: int, question_id: str, row: _Card | None,
@@ -139,7 +192,7 @@ _CARDS, _LOGS, _SETTINGS, _QUESTIONS = (ReviewCard.__table__, ReviewLog.__table_
 _GRADE_INPUTS = (
     core_select(_QUESTIONS.c.retired, _CARDS.c.id, _CARDS.c.state, _CARDS.c.step, _CARDS.c.stability,
            _CARDS.c.difficulty, _CARDS.c.due, _CARDS.c.last_review, _CARDS.c.reps, _CARDS.c.lapses,
-           _SETTINGS.c.fsrs_parameters)
+           _SETTINGS.c.fsrs_parameters, _SETTINGS.c.desired_retention)
     .select_from(_QUESTIONS)
     .outerjoin(_CARDS, and_(_CARDS.c.question_id == _QUESTIONS.c.id, _CARDS.c.user_id == bindparam("user_id")))
     .outerjoin(_SETTINGS, _SETTINGS.c.user_id == bindparam("user_id"))
@@ -165,15 +218,26 @@ class _Card:
     lapses: int
 
 
-def _grade_inputs(session: Session, user_id: int, question_id: str) -> tuple[_Card | None, Any]:
-    """(the learner's card, their fitted FSRS parameters or None), refusing an unknown or retired question."""
-    found = session.connection().execute(_GRADE_INPUTS, {"user_id": user_id, "question_id": question_id}).first()
+@dataclass(frozen=True)
+class _Inputs:
+    card: _Card | None  # the learner's card; None before its first grade
+    parameters: Any  # their fitted FSRS parameters, or None
+    retention: float  # their desired retention (the default without a preferences row)
+
+
+DEFAULT_RETENTION = UserSettings.model_fields["desired_retention"].default
+
+
+def _grade_inputs(connection: Connection, user_id: int, question_id: str) -> _Inputs:
+    """What a grade reads, in one statement, refusing an unknown or retired question."""
+    found = connection.execute(_GRADE_INPUTS, {"user_id": user_id, "question_id": question_id}).first()
     if found is None:
         raise UnknownQuestion(question_id=question_id)
-    retired, card_id, *fields, parameters = found
+    retired, card_id, *fields, parameters, retention = found
     if retired:
         raise QuestionRetired(question_id=question_id)
-    return (None if card_id is None else _Card(card_id, *fields)), parameters
+    return _Inputs(None if card_id is None else _Card(card_id, *fields), parameters,
+                   DEFAULT_RETENTION if retention is None else retention)
 
 
 def _write_card(connection: Connection, user_id: int, question_id: str, row: _Card | None,
@@ -204,20 +268,25 @@ def _result(question_id: str, rating: int, due: datetime, state: int, graded_at:
                        reps=reps, interval_seconds=max(0, int(delta.total_seconds())))
 
 
-def _already_recorded(session: Session, user_id: int, question_id: str, version: int, rating: int) -> GradeResult:
+_RECORDED = core_select(_LOGS.c.id, _LOGS.c.rating, _LOGS.c.reviewed_at).where(
+    _LOGS.c.idempotency_key == bindparam("key"))
+_CARD_NOW = core_select(_CARDS.c.reps, _CARDS.c.due, _CARDS.c.state).where(
+    _CARDS.c.user_id == bindparam("user_id"), _CARDS.c.question_id == bindparam("question_id"))
+
+
+def _already_recorded(connection: Connection, user_id: int, question_id: str, version: int,
+                      rating: int) -> GradeResult:
     """The outcome recorded for this card version, or why this submission can't be accepted."""
-    session.expire_all()
-    key = idempotency_key(user_id, question_id, version)
-    log = session.exec(select(ReviewLog).where(col(ReviewLog.idempotency_key) == key)).first()
-    row = _card_row(session, user_id, question_id)
-    current = row.reps if row else 0
+    log = connection.execute(_RECORDED, {"key": idempotency_key(user_id, question_id, version)}).first()
+    card = connection.execute(_CARD_NOW, {"user_id": user_id, "question_id": question_id}).first()
+    current = card.reps if card else 0
     if log is None:
         raise StaleCard(question_id=question_id, expected=version, current=current)
     if log.rating != rating:
         raise GradeConflict(question_id=question_id, recorded=log.rating, requested=rating)
-    assert log.id is not None and row is not None
+    assert card is not None
     graded_at = as_utc(log.reviewed_at) or utcnow()
-    return _result(question_id, rating, row.due, row.state, graded_at, log_id=log.id, reps=current, duplicate=True)
+    return _result(question_id, rating, card.due, card.state, graded_at, log_id=log.id, reps=current, duplicate=True)
 
 
 def record_practice(*, session: Session, user_id: int, question_id: str, correct: bool, origin: str,
