@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -84,10 +84,14 @@ def _run_status(result: LabResult) -> str:
 
 
 def store_result(session: Session, *, result: LabResult, reference: bool) -> LabRun:
-    """Insert a finished result as a LabRun (the caller commits)."""
+    """Insert a finished result as a LabRun (the caller commits). A reference run finished when it was measured
+    (its start plus its duration), the same in every database that loads it; a learner's import, when it came in
+    (their newest is the one their pages show)."""
+    started = as_utc(result.started_at) or result.started_at
+    finished = started + timedelta(seconds=result.duration_s) if reference else utcnow()
     run = LabRun(lab=result.lab, status=_run_status(result), reference=reference, device=device_label(result),
                  params=result.params, result=json.loads(result.model_dump_json()), error=result.error or "",
-                 started_at=as_utc(result.started_at) or result.started_at, finished_at=utcnow())
+                 started_at=started, finished_at=finished)
     session.add(run)
     return run
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from app.caches import on_content_change
 from app.labs.catalog import lab_specs
-from app.labs.service import is_own, measured_order, reference_result, view
+from app.labs.service import is_own, measured_order, view
 from app.labs.views import panel
 from app.models import LabRun
 from app.templating import templates
@@ -149,8 +149,11 @@ def page_labs(*, session: Session, labs: Iterable[str], lang: str, compact: bool
 
 def warm(*, session: Session, lang: str) -> None:
     """Lay out every lab's reference result at start-up (both sizes), so the first lab-backed page is not the one
-    that pays for it."""
-    for lab in lab_specs().specs:
-        run = reference_result(session, lab=lab)
+    that pays for it. One query without the result column finds them, as a page does: a run already laid out in
+    this process (another app's start, the last import) is not read again."""
+    specs = lab_specs().specs
+    briefs = _briefs(session, list(specs))
+    for lab in specs:
+        reference, _own = _chosen(briefs, lab, user_id=-1)
         for compact in (True, False):
-            results.html(run, lang, compact=compact, title=lab_title(lab, lang))
+            results.html_of(session, reference, lang, compact=compact, title=lab_title(lab, lang))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from app.clock import as_utc
 from app.labs import runner
 from app.labs.catalog import load_catalog
 from app.labs.service import (
@@ -22,6 +24,7 @@ from app.labs.service import (
     load_reference_results,
     own_result,
     own_runs,
+    parse_result,
     reference_result,
     resolve_request,
 )
@@ -45,6 +48,14 @@ def test_reference_results_load_once(engine: Engine) -> None:
     assert len(rows) == len(REFERENCES)
     assert all(row.reference and row.status == "done" for row in rows)
     assert {row.device for row in rows} >= {"NVIDIA H200 ×2"}
+    # A reference finished when it was measured, so every database that loads it holds the same row (and a page
+    # laid out for one is laid out for all).
+    durations = {(result.lab, as_utc(result.started_at)): result.duration_s
+                 for result in (parse_result(path.read_bytes(), source=path.name) for path in REFERENCES)}
+    for row in rows:
+        finished, started = as_utc(row.finished_at), as_utc(row.started_at)
+        assert finished is not None and started is not None
+        assert finished - started == timedelta(seconds=durations[(row.lab, started)])
 
 
 def test_the_most_recently_measured_reference_is_shown(engine: Engine, tmp_path: Path) -> None:
