@@ -10,10 +10,12 @@ session ends (`drop_created`, from tests/conftest.py).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import secrets
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -151,11 +153,27 @@ def query(path: Path, sql: str, params: dict[str, Any] | None = None) -> list[tu
         engine.dispose()
 
 
+_masters: dict[object, Path] = {}  # fill -> the first database this process built with it
+
+
 def built_database(path: Path, fill: Callable[[Engine], object] | None = None) -> Path:
     """A template: the database at `path` migrated to head and filled by `fill` (once: it is kept if it exists),
-    then closed, with SQLite's WAL folded into the file so that a plain copy of it is complete."""
+    then closed, with SQLite's WAL folded into the file so that a plain copy of it is complete. The same `fill` makes
+    the same database, so each is built once per process, in a folder of its own that no test writes to, and every
+    later template of that kind is a copy of it (many modules keep a template of their own)."""
     if path.exists():
         return path
+    master = _masters.get(fill)
+    if master is None:
+        folder = Path(tempfile.mkdtemp(prefix="preplab-templates-"))
+        atexit.register(shutil.rmtree, folder, True)
+        master = folder / "template.db"
+        _build(master, fill)
+        _masters[fill] = master
+    return copy_database(master, path)
+
+
+def _build(path: Path, fill: Callable[[Engine], object] | None) -> None:
     from app.db import make_engine, upgrade_database
 
     engine = make_engine(database_url(path))
@@ -168,4 +186,3 @@ def built_database(path: Path, fill: Callable[[Engine], object] | None = None) -
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
-    return path
