@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.content.export import export_document
+from app.db import make_engine
 from tests.backends import database_url
 from tests.conftest import CONTENT, ImportInto
+from tests.server import imported_database
 
 SEED_000 = "000_19bd2eb347514dbd.txt"
 SEED_001 = "001_df8376fe26b6958d.txt"
@@ -25,10 +28,21 @@ def exported(engine: Engine) -> dict[str, Any]:
         return export_document(session)
 
 
+@pytest.fixture(scope="module")
+def imported_document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """content/ imported once for this module's read-only checks (tests/server.py imports it as every server's
+    database holds it), then exported."""
+    database = imported_database(tmp_path_factory.mktemp("import-checks") / "content.db")
+    engine = make_engine(database_url(database))
+    try:
+        return exported(engine)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
-def document(engine: Engine, import_into: ImportInto) -> dict[str, Any]:
-    import_into(CONTENT)
-    return exported(engine)
+def document(imported_document: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(imported_document)  # a test may not change what the next one reads
 
 
 def documents_of(question: dict[str, Any]) -> set[str]:
