@@ -14,9 +14,10 @@ $(APP_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml $(APP_STAMP)
+# The dev extra holds the app's own dependencies too: one pip run on a fresh machine, not two.
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $@
+	touch $(APP_STAMP) $@
 
 # The labs' PyTorch: the pinned CPU build by default (what pip finds for torch==2.13.0 here; runs every lab at its
 # toy size). For a CUDA build, name PyTorch's index for your CUDA version, e.g.
@@ -45,11 +46,11 @@ lint: $(DEV_STAMP)
 
 # The suite runs twice, side by side: on SQLite, and on PostgreSQL (PREPLAB_TEST_POSTGRES_URL's server, else a
 # throwaway cluster from Debian's binaries, else skipped with a line saying how to enable it; with CI=true it must
-# run). PREPLAB_TEST_WORKERS=N gives each half N pytest-xdist workers (tests/suite.py).
+# run). PREPLAB_TEST_WORKERS=N gives each half N pytest-xdist workers (tests/suite.py). `mypy app` runs beside the
+# two halves (--mypy), and fails the run as a failing half does.
 test: $(DEV_STAMP)  ## install what tests need, lint, run the whole suite on SQLite and on PostgreSQL
 	$(BIN)/ruff check app labs solutions tests migrations
-	$(BIN)/mypy app
-	$(BIN)/python -m tests.suite
+	$(BIN)/python -m tests.suite --mypy
 
 bench: $(DEV_STAMP)  ## benchmarks: figures printed as ratios to a baseline measured in the same run
 	$(BIN)/python -m tests.bench

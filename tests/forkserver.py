@@ -8,8 +8,12 @@ workers), a server is up in a fraction of that. What runs after the fork is the 
 loop, threads and connections (the fork server never opens a database or starts a thread), killed by SIGKILL like
 any other process. tests/server.py uses it unless PREPLAB_TEST_FORK_SERVERS=0; the cold-start benchmark never does.
 
+It also runs the suite's `preplab` CLI commands (`run`), which would otherwise each spend about a second of CPU
+importing the app: the child reads its input from a file and writes its output and errors to files of their own.
+
 Protocol: one JSON object per line on stdin, one answer per line on the descriptor given as the only argument.
   {"op": "spawn", "argv": [...], "env": {...}, "cwd": "...", "log": "..."}  ->  {"pid": N}
+  ("log" may be replaced by "stdin", "stdout" and "stderr": three paths)
   {"op": "status", "pid": N}                                                  ->  {"returncode": null | int}
 End of input: the children still running get SIGTERM, and the fork server exits.
 """
@@ -22,6 +26,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -45,15 +50,21 @@ def _preload() -> None:
 
 
 def _child(request: dict[str, Any]) -> None:
-    """In the forked child: become the server process the request describes, and never return."""
+    """In the forked child: become the server process (or the CLI command) the request describes, and never return.
+    A server ends at once (os._exit: as after a kill, nothing of the fork server's runs); a CLI command ends as a fresh
+    process would, its atexit handlers run and its connections closed (SQLite folds its WAL into the file)."""
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
+        if "log" in request:
+            log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+        else:  # a CLI command: its input, output and errors apart
+            os.dup2(os.open(request["stdin"], os.O_RDONLY), 0)
+            os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 1)
+            os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
         os.closerange(3, 4096)  # the fork server's pipes: a child holding them would keep its input open
         sys.stdin = open(0, closefd=False)  # noqa: SIM115
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
@@ -67,7 +78,10 @@ def _child(request: dict[str, Any]) -> None:
         sys.argv = ["preplab", *request["argv"]]
         code = main(request["argv"]) or 0
     except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else 1
+        if stop.code is None or isinstance(stop.code, int):
+            code = stop.code or 0
+        else:  # sys.exit("message"): printed, status 1, as the interpreter does
+            print(stop.code, file=sys.stderr)
     except BaseException:  # noqa: BLE001 - whatever it was belongs in the server's log
         traceback.print_exc()
     finally:
@@ -75,7 +89,9 @@ def _child(request: dict[str, Any]) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
-            os._exit(code)
+            if "log" in request:
+                os._exit(code)
+    raise SystemExit(code)
 
 
 def serve(answer_fd: int) -> None:
@@ -179,6 +195,25 @@ class ForkServer:
         answer = self.ask({"op": "spawn", "argv": argv, "env": env, "cwd": cwd, "log": log})
         return ForkedProcess(pid=int(answer["pid"]), owner=self)
 
+    def run(self, argv: list[str], *, env: dict[str, str], cwd: str, input: str | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """`preplab ARGV` to its end, as subprocess.run(..., capture_output=True, text=True) would run it."""
+        with tempfile.TemporaryDirectory(prefix="preplab-cli-") as folder:
+            paths = {name: os.path.join(folder, name) for name in ("stdin", "stdout", "stderr")}
+            with open(paths["stdin"], "w", encoding="utf-8") as given:
+                given.write(input or "")
+            answer = self.ask({"op": "spawn", "argv": argv, "env": env, "cwd": cwd, **paths})
+            process = ForkedProcess(pid=int(answer["pid"]), owner=self)
+            try:
+                returncode = process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+                raise
+            with open(paths["stdout"], encoding="utf-8", errors="replace") as out, \
+                    open(paths["stderr"], encoding="utf-8", errors="replace") as err:
+                return subprocess.CompletedProcess(["preplab", *argv], returncode, out.read(), err.read())
+
     def status(self, pid: int) -> int | None:
         value = self.ask({"op": "status", "pid": pid})["returncode"]
         return None if value is None else int(value)
@@ -207,6 +242,16 @@ def shared() -> ForkServer:
 
 def enabled() -> bool:
     return os.environ.get("PREPLAB_TEST_FORK_SERVERS", "1") != "0"
+
+
+def preplab(*args: str, env: dict[str, str], cwd: str | os.PathLike[str], input: str | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """A `preplab` CLI command run to its end with its output captured: forked from the fork server (the app
+    imported once), or with PREPLAB_TEST_FORK_SERVERS=0 a fresh `python -m app.cli`."""
+    if enabled():
+        return shared().run(list(args), env=env, cwd=str(cwd), input=input, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd, env=env, text=True, input=input,
+                          capture_output=True, timeout=timeout, check=False)
 
 
 if __name__ == "__main__":

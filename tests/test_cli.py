@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from tests import forkserver
 from tests.backends import database_url
 from tests.conftest import CONTENT
 
 
 def preplab(*args: str, db: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PREPLAB_DATABASE_URL": database_url(db), "PREPLAB_CONTENT_DIR": str(CONTENT)}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd, env=env, text=True,
-                          capture_output=True, timeout=120)
+    return forkserver.preplab(*args, env=env, cwd=cwd)
 
 
 def test_import_then_export_json(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from app.accounts.service import BadCredentials, sign_in
 from app.clock import utcnow
 from app.db import make_engine
 from app.settings import Settings
+from tests import forkserver
 from tests.backends import copy_database, database_url, query
 from tests.conftest import CONTENT
 
@@ -23,8 +23,7 @@ from tests.conftest import CONTENT
 def preplab(*args: str, db: Path, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PREPLAB_DATABASE_URL": database_url(db), "PREPLAB_CONTENT_DIR": str(CONTENT),
                    **env}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=db.parent, env=environment, text=True,
-                          input=stdin, capture_output=True, timeout=120)
+    return forkserver.preplab(*args, cwd=db.parent, env=environment, input=stdin)
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ import hashlib
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from app.cli import main
+from tests import forkserver
 from tests.backends import database_url, sqlite_only, untouched
 from tests.conftest import CONTENT, DATA, ImportInto
 
@@ -26,8 +26,7 @@ FROM_ALL_FIVE = {  # what convert writes per bank when given the five seeds toge
 
 def preplab(*args: str, db: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PREPLAB_DATABASE_URL": database_url(db), "PREPLAB_CONTENT_DIR": str(CONTENT)}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd, env=env, text=True,
-                          capture_output=True, timeout=120)
+    return forkserver.preplab(*args, env=env, cwd=cwd)
 
 
 def fingerprint(folder: Path) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from app.labs.service import REFERENCE_DIR, LabResultError, import_result, parse
 from app.progress import import_progress
 from app.settings import PROJECT_ROOT, Settings
 from app.users import ensure_local_user
+from tests import forkserver
 from tests.study.dom import parse
 
 LORA = REFERENCE_DIR / "lora_1xH200_20261123.json"
@@ -103,9 +103,8 @@ def test_json_that_is_not_standard_or_too_deep_is_refused(engine: Engine, body: 
 
 
 def _cli(settings: Settings, *files: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app.cli", "lab", "import", *map(str, files)], capture_output=True,
-                          text=True, timeout=120, cwd=PROJECT_ROOT,
-                          env={"PREPLAB_DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin"})
+    return forkserver.preplab("lab", "import", *map(str, files), cwd=PROJECT_ROOT,
+                              env={"PREPLAB_DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin"})
 
 
 def test_preplab_lab_import_names_the_file_and_the_field_without_a_traceback(tmp_path: Path, engine: Engine,

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from app.cli import main
+from tests import forkserver
 from tests.backends import database_url, untouched
 
 
@@ -22,8 +21,7 @@ def plan_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, objec
 
 def test_preplab_plan_llama_2_7b_json_end_to_end(tmp_path: Path) -> None:
     env = {**os.environ, "PREPLAB_DATABASE_URL": database_url(tmp_path / 'cli.db')}
-    completed = subprocess.run([sys.executable, "-m", "app.cli", "plan", "llama-2-7b", "--json"], cwd=tmp_path,
-                               env=env, capture_output=True, text=True, timeout=120)
+    completed = forkserver.preplab("plan", "llama-2-7b", "--json", cwd=tmp_path, env=env)
     assert completed.returncode == 0, completed.stderr
     plan = json.loads(completed.stdout)
     assert plan["model"]["params"] == 6_738_415_616

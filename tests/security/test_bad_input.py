@@ -5,8 +5,6 @@ surrogates in text, true and "3" for a rating, JSON nested thousands deep."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from app.settings import Settings
+from tests import forkserver
 
 TOO_BIG = str(2**63)  # one past 2^63-1
 
@@ -122,9 +121,8 @@ def test_deeply_nested_json_is_a_4xx(client: TestClient) -> None:
 def test_lab_import_of_a_deeply_nested_file_says_so(tmp_path: Path, settings: Settings) -> None:
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 20_000 + "]" * 20_000)
-    run = subprocess.run([sys.executable, "-m", "app.cli", "lab", "import", str(deep)], capture_output=True,
-                         text=True, timeout=120, env={"PREPLAB_DATABASE_URL": settings.database_url,
-                                                      "PATH": "/usr/bin:/bin"},
-                         cwd=Path(__file__).resolve().parents[2])
+    run = forkserver.preplab("lab", "import", str(deep), env={"PREPLAB_DATABASE_URL": settings.database_url,
+                                                               "PATH": "/usr/bin:/bin"},
+                             cwd=Path(__file__).resolve().parents[2])
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr and "nested deeper" in run.stderr and "deep.json" in run.stderr

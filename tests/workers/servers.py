@@ -13,6 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests import forkserver
 from tests.backends import database_url
 from tests.server import CONTENT, free_port
 
@@ -80,8 +81,7 @@ class Workers:
 
     def run_cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """A `preplab` command beside the running server, on the same database."""
-        return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=self.database.parent,
-                              env=self.environment(), capture_output=True, text=True, timeout=120, check=False)
+        return forkserver.preplab(*args, env=self.environment(), cwd=self.database.parent)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
