@@ -181,9 +181,14 @@ class Learner:
     """Who is asking, known without touching the database: the learner's id, and in team mode the Viewer the accounts
     gate read. For an async route that does its own reading off the event loop (grading through the group commit)."""
 
-    user_id: int
     signed_in: Viewer | None
     unread: _UnreadViewer | None
+
+    @property
+    def user_id(self) -> int:
+        found = self.signed_in or self.unread
+        assert found is not None
+        return found.user_id
 
     def viewer(self) -> Viewer:
         """The full Viewer (the local learner's preferences are read here: call it in a worker thread)."""
@@ -196,8 +201,8 @@ class Learner:
 async def get_learner(request: Request) -> Learner:
     found: Viewer | _UnreadViewer = await get_viewer(request)
     if isinstance(found, _UnreadViewer):
-        return Learner(found.user_id, None, found)
-    return Learner(found.user_id, found, None)
+        return Learner(signed_in=None, unread=found)
+    return Learner(signed_in=found, unread=None)
 
 
 # scope="function": closed when the route returns (its response built), not after the response has been sent.

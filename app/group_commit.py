@@ -40,6 +40,12 @@ class _Job(Generic[T]):
         self.value: T | None = None
         self.error: BaseException | None = None
 
+    def outcome(self) -> T:
+        """The write's value, or its error (or its batch's) raised, once the job is done."""
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]  # set by a write that did not raise
+
 
 class GroupCommit:
     def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
@@ -61,9 +67,7 @@ class GroupCommit:
         self._jobs.put(job)
         if not job.done.wait(WAIT_S):
             raise TimeoutError(f"no commit within {WAIT_S:.0f} s")
-        if job.error is not None:
-            raise job.error
-        return job.value  # type: ignore[return-value]  # set by a write that did not raise
+        return job.outcome()
 
     async def run_async(self, write: Callable[[Connection], T]) -> T:
         """run() for a coroutine: the event loop waits for the commit without holding a worker thread. `write` runs
@@ -79,9 +83,7 @@ class GroupCommit:
             await asyncio.wait_for(finished, WAIT_S)
         except TimeoutError:
             raise TimeoutError(f"no commit within {WAIT_S:.0f} s") from None
-        if job.error is not None:
-            raise job.error
-        return job.value  # type: ignore[return-value]  # set by a write that did not raise
+        return job.outcome()
 
     def stop(self) -> None:
         """Commit what is queued, then end the thread."""

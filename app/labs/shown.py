@@ -119,13 +119,17 @@ def _briefs(session: Session, labs: list[str]) -> list[_Brief]:
     return [_Brief(*row) for row in rows]
 
 
+def _reference(briefs: list[_Brief], lab: str) -> _Brief | None:
+    """The reference a page shows, as app.labs.service.reference_result chooses it: the shown one most recently
+    measured."""
+    references = [brief for brief in briefs if brief.lab == lab and brief.reference and not brief.hidden]
+    return max(references, key=measured_order, default=None)
+
+
 def _chosen(briefs: list[_Brief], lab: str, user_id: int) -> tuple[_Brief | None, _Brief | None]:
-    """(reference, own) as app.labs.service.reference_result and own_result choose them: the shown reference most
-    recently measured, and the learner's (or no one's) newest finished run."""
-    mine = [brief for brief in briefs if brief.lab == lab]
-    references = [brief for brief in mine if brief.reference and not brief.hidden]
-    own = next((brief for brief in mine if is_own(brief, user_id)), None)
-    return max(references, key=measured_order, default=None), own
+    """(reference, own): _reference, and the learner's (or no one's) newest finished run (own_result's choice)."""
+    own = next((brief for brief in briefs if brief.lab == lab and is_own(brief, user_id)), None)
+    return _reference(briefs, lab), own
 
 
 def page_labs(*, session: Session, labs: Iterable[str], lang: str, compact: bool, user_id: int) -> list[LabEntry]:
@@ -154,6 +158,6 @@ def warm(*, session: Session, lang: str) -> None:
     specs = lab_specs().specs
     briefs = _briefs(session, list(specs))
     for lab in specs:
-        reference, _own = _chosen(briefs, lab, user_id=-1)
+        reference = _reference(briefs, lab)
         for compact in (True, False):
             results.html_of(session, reference, lang, compact=compact, title=lab_title(lab, lang))

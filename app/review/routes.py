@@ -222,8 +222,8 @@ async def api_review_grade(request: Request, question_id: str, body: GradeIn, le
         if result is None:
             result = await anyio.to_thread.run_sync(partial(_grade_with_session, request, learner, question_id, body))
     except ReviewError as error:
-        lang = learner.signed_in.lang if learner.signed_in else (await anyio.to_thread.run_sync(learner.viewer)).lang
-        return _error_json(error, lang)
+        viewer: Viewer = await anyio.to_thread.run_sync(learner.viewer)  # its language; a read, so off the loop
+        return _error_json(error, viewer.lang)
     return JSONResponse(_result_json(result))
 
 
