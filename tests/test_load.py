@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import time
 from pathlib import Path
 
 import pytest
@@ -119,10 +118,9 @@ def test_more_clients_than_threads_and_connections_never_stall(tmp_path: Path, t
         await asyncio.gather(*(one(number) for number in range(60)))
 
     try:
-        started = time.perf_counter()
         run_apart(crowd())
-        took = time.perf_counter() - started
     finally:
         server.stop()
+    # A stall is a request waiting out the pool's 30 s: it fails here as a 5xx, or as no reply within the client's
+    # 20 s. How long the crowd took as a whole is the machine's business, not this test's (a loaded machine is slow).
     assert tally.statuses == {200: 300} and not tally.failures, (tally.statuses, tally.failures, tally.examples)
-    assert took < 20, f"60 clients × 5 pages took {took:.1f} s"

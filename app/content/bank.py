@@ -174,10 +174,20 @@ def derive_question_id(prompt: str) -> str:
 
 def read_text_checked(path: Path) -> str:
     """Read a bank or document as UTF-8, refusing oversized files and invalid bytes with a located error."""
+    return decode_checked(path, read_bytes_checked(path))
+
+
+def read_bytes_checked(path: Path) -> bytes:
+    """A bank's or document's bytes, refusing an oversized file with an error naming it."""
     size = path.stat().st_size
     if size > MAX_BANK_BYTES:
         raise ContentError(path, None, f"file is {size} bytes, over the {MAX_BANK_BYTES} byte limit")
-    data = path.read_bytes()
+    return path.read_bytes()
+
+
+def decode_checked(path: Path, data: bytes) -> str:
+    """`data`, read from `path`, as text: UTF-8 (invalid bytes are an error at their line), BOM dropped, newlines
+    made \\n."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -13,7 +13,6 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.caches import on_content_change
 from app.labs.catalog import lab_specs
 from app.labs.service import is_own, measured_order, view
 from app.labs.views import panel
@@ -80,8 +79,9 @@ class _Results:
             self._items.clear()
 
 
+# Not dropped at an import: a laid-out result depends on its run alone, never on the banks, and the entries are bounded.
+# (Dropping them there made every app start after an import lay out each lab's reference again.)
 results = _Results(RESULT_CACHE_ENTRIES)
-on_content_change(results.clear)  # never wrong (keyed by run and state); freed at an import
 
 
 def lab_title(lab_id: str, lang: str) -> str:

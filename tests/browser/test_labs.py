@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.browser.conftest import screenshot
+from tests.lab_runs import SHORT_LAB, SHORT_RUN
 from tests.server import LiveServer
 
 
@@ -20,9 +21,9 @@ def test_concept_page_shows_the_reference_lab_result(live_server: LiveServer, pa
 
 
 def test_start_a_cpu_run_and_see_its_result(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
-    page.goto(live_server.url + "/labs/mixed-precision")
-    page.fill('input[name="steps"]', "8")
-    page.fill('input[name="warmup_steps"]', "2")
+    page.goto(f"{live_server.url}/labs/{SHORT_LAB}")
+    for name, value in SHORT_RUN.items():
+        page.fill(f'input[name="{name}"]', value)
     page.click('[data-testid="lab-start"]')
     run = page.locator("#lab-run")
     run.wait_for()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import Counter
@@ -125,6 +126,26 @@ def test_small_catalogue_loads(tmp_path: Path) -> None:
     assert cat.by_id("lora").aliases == ("LoRA", "低秩")
     assert cat.by_id("lora").related == ("topic-train",)
     assert cat.fallback_for("训练算法与优化").id == "topic-train"
+
+
+def test_a_catalogue_is_parsed_once_per_content(tmp_path: Path) -> None:
+    """The same bytes give the same catalogue without a second parse; an edit, even one that keeps the size and the
+    modification time, is parsed; a file that fails is not kept, so fixing it back is parsed again."""
+    path = write(tmp_path, GOOD)
+    first = load_concepts(path)
+    assert load_concepts(path) is first
+    stat = path.stat()
+    path.write_text(GOOD.replace("只训练低秩增量。", "只训练低秩矩阵。"), encoding="utf-8")  # as many bytes
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edited = load_concepts(path)
+    assert edited is not first and edited.by_id("lora").summary == "只训练低秩矩阵。"
+    path.write_text(GOOD.replace("topic: 训练算法与优化", "topic: 推理"), encoding="utf-8")
+    with pytest.raises(ContentError):
+        load_concepts(path)
+    with pytest.raises(ContentError):  # still refused: a failure is not remembered as a catalogue
+        load_concepts(path)
+    path.write_text(GOOD, encoding="utf-8")
+    assert load_concepts(path) is first  # the first content, as it was read
 
 
 def test_duplicate_id_is_located(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from app.labs.processes import TOKEN_VARIABLE, end_leftover_runs, run_folder, ru
 from app.models import LabRun
 from tests.backends import database_url
 from tests.csrf import page_headers
+from tests.lab_runs import SHORT_LAB, SHORT_RUN
 from tests.server import LiveServer
 
 LONG_CPU_RUN = {"steps": "10000", "warmup_steps": "2"}  # mixed-precision at its CPU size: minutes
@@ -188,7 +189,7 @@ def test_a_sigkill_of_the_server_takes_the_run_and_its_ranks_with_it(server: Liv
         ended = _row(restarted, run_id)
         assert ended["status"] == "failed" and "did not stop cleanly" in ended["error"]
         assert not run_folder(run_id, token).exists()
-        assert _start(restarted, "mixed-precision", {"steps": "8", "warmup_steps": "2"}) > run_id
+        assert _start(restarted, SHORT_LAB, SHORT_RUN) > run_id
     finally:
         restarted.stop()
 

@@ -17,6 +17,7 @@ from app.labs.labels import has_han
 from app.labs.service import REFERENCE_DIR
 from app.models import QuestionConcept
 from tests.conftest import CONTENT
+from tests.lab_runs import SHORT_LAB, SHORT_RUN
 from tests.study.dom import Element, parse
 
 CPU_RUNS = Path(__file__).resolve().parent.parent / "data" / "labs"
@@ -198,8 +199,7 @@ def test_upload_import_and_errors(client: TestClient) -> None:
 def test_api_run_lifecycle(client: TestClient) -> None:
     bad = client.post("/api/labs/lora/runs", json={"device": "cpu", "params": {"steps": 0}})
     assert bad.status_code == 422 and "steps" in bad.json()["detail"]
-    started = client.post("/api/labs/mixed-precision/runs",
-                          json={"device": "cpu", "params": {"steps": 8, "warmup_steps": 2}})
+    started = client.post(f"/api/labs/{SHORT_LAB}/runs", json={"device": "cpu", "params": SHORT_RUN})
     assert started.status_code == 202
     run_id = started.json()["id"]
     queued = client.post("/api/labs/lora/runs", json={"device": "cpu"})  # the device is busy: it waits its turn
@@ -212,8 +212,8 @@ def test_api_run_lifecycle(client: TestClient) -> None:
     while (state := client.get(f"/api/lab-runs/{run_id}").json())["status"] == "running":
         assert time.monotonic() < deadline
         time.sleep(0.5)
-    assert state["status"] == "done" and state["result"]["lab"] == "mixed-precision"
-    lab = client.get("/api/labs/mixed-precision").json()
+    assert state["status"] == "done" and state["result"]["lab"] == SHORT_LAB
+    lab = client.get(f"/api/labs/{SHORT_LAB}").json()
     assert lab["mine"]["run_id"] == run_id and lab["reference"]["reference"] is True
     assert client.post(f"/api/lab-runs/{run_id}/cancel").status_code == 409
     done = parse(client.get(f"/labs/runs/{run_id}", headers={"HX-Request": "true"}).text)

@@ -29,6 +29,7 @@ from app.labs.service import (
     resolve_request,
 )
 from app.models import LabRun
+from tests.lab_runs import SHORT_LAB, SHORT_RUN
 
 REFERENCES = sorted(REFERENCE_DIR.glob("*.json"))
 
@@ -120,10 +121,9 @@ def test_params_are_validated_by_the_lab_spec() -> None:
 
 def test_a_real_cpu_run_is_stored_and_a_second_start_waits_its_turn(engine: Engine, tmp_path: Path) -> None:
     catalog = load_catalog()
-    small = {"steps": "8", "warmup_steps": "2"}
-    run = runner.start_run(engine, catalog, lab="mixed-precision", device="cpu", raw=small, timeout_s=120)
+    run = runner.start_run(engine, catalog, lab=SHORT_LAB, device="cpu", raw=SHORT_RUN, timeout_s=120)
     assert run.status == "running"
-    second = runner.start_run(engine, catalog, lab="mixed-precision", device="cpu", raw=small, timeout_s=120)
+    second = runner.start_run(engine, catalog, lab=SHORT_LAB, device="cpu", raw=SHORT_RUN, timeout_s=120)
     assert second.status == "queued"  # one run per device: it starts when the first ends
     assert runner.wait(run.id or 0, 120)
     assert runner.wait(second.id or 0, 120, engine)
@@ -133,8 +133,8 @@ def test_a_real_cpu_run_is_stored_and_a_second_start_waits_its_turn(engine: Engi
     with Session(engine) as session:
         stored = session.get(LabRun, run.id)
         assert stored is not None and stored.status == "done", stored and stored.error
-        assert stored.result is not None and stored.result["lab"] == "mixed-precision"
-        assert stored.result["params"]["steps"] == 8 and stored.result["checks"]
+        assert stored.result is not None and stored.result["lab"] == SHORT_LAB
+        assert stored.result["params"]["seq_lens"] == SHORT_RUN["seq_lens"] and stored.result["checks"]
         assert stored.finished_at is not None
 
 

@@ -19,11 +19,11 @@ import pytest
 
 from tests.backends import copy_database, query
 from tests.http_load import Client
+from tests.lab_runs import SHORT_LAB, SHORT_RUN
 from tests.server import imported_database
 from tests.workers.servers import Workers
 
-SHORT_RUN = {"steps": "8", "warmup_steps": "2"}  # mixed-precision at its CPU size: a few seconds
-LONG_RUN = {"steps": "10000", "warmup_steps": "2"}  # minutes: still going when the test kills its worker
+LONG_RUN = {"steps": "10000", "warmup_steps": "2"}  # mixed-precision for minutes: going on when a worker is killed
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +51,11 @@ async def _clients(url: str, count: int) -> list[Client]:
     return clients
 
 
-async def _start_two(url: str, params: dict[str, str]) -> list[dict[str, Any]]:
+async def _start_two(url: str, lab: str, params: dict[str, str]) -> list[dict[str, Any]]:
     """Two learners' browsers start a run on the CPU at the same moment."""
     clients = await _clients(url, 2)
     try:
-        replies = await asyncio.gather(*(client.request("POST", "/api/labs/mixed-precision/runs",
+        replies = await asyncio.gather(*(client.request("POST", f"/api/labs/{lab}/runs",
                                                         json={"device": "cpu", "params": params})
                                          for client in clients))
     finally:
@@ -91,7 +91,7 @@ def rows(server: Workers) -> dict[int, dict[str, Any]]:
 
 
 def test_two_starts_on_two_workers_one_runs_the_other_waits_its_turn(workers: Workers) -> None:
-    first, second = sorted(run_apart(_start_two(workers.url, SHORT_RUN)), key=lambda run: run["id"])
+    first, second = sorted(run_apart(_start_two(workers.url, SHORT_LAB, SHORT_RUN)), key=lambda run: run["id"])
     assert first["status"] == "running" and first["queue_position"] is None
     assert second["status"] == "queued" and second["queue_position"] == 1  # not a 409: it waits
     page = run_apart(_page(workers.url, f"/labs/runs/{second['id']}"))
@@ -114,7 +114,8 @@ async def _page(url: str, path: str) -> str:
 
 
 def test_a_killed_workers_run_is_ended_and_its_queue_moves_on(workers: Workers) -> None:
-    first, second = sorted(run_apart(_start_two(workers.url, LONG_RUN)), key=lambda run: run["id"])
+    first, second = sorted(run_apart(_start_two(workers.url, "mixed-precision", LONG_RUN)),
+                           key=lambda run: run["id"])
     owner = until(lambda: rows(workers)[first["id"]]["server_pid"], 30, "the first run's worker")
     assert owner in workers.worker_pids() and rows(workers)[second["id"]]["status"] == "queued"
     os.kill(owner, signal.SIGKILL)  # a worker crash: no shutdown hook runs
