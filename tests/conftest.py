@@ -63,6 +63,8 @@ DATABASE_FREE = ("labs", "solutions/test_originals.py", "solutions/test_registry
 PRESENTATION = ("browser/test_api_docs.py", "browser/test_corrections.py", "browser/test_rendering.py",
                 "browser/test_model_answers.py", "browser/test_lab_pages.py", "browser/test_planner.py",
                 "browser/test_security.py", "browser/test_phone_english.py")
+# A browser test of that kind in a module of the other kind is marked `presentation` (KaTeX and highlighting, a
+# reveal, a filter's swap, a chart drawn, a layout at phone width): the PostgreSQL half leaves it to the SQLite half.
 
 
 @pytest.fixture(autouse=True)
@@ -78,12 +80,14 @@ def cheap_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
 def pytest_report_header(config: pytest.Config) -> str:
     if ON_POSTGRES:
         return (f"database: PostgreSQL ({make_url(SERVER_URL or '').render_as_string()}); tests that open no database "
-                f"({', '.join(DATABASE_FREE)}) and browser tests of presentation only ({', '.join(PRESENTATION)}) run "
-                "in the SQLite half only (PREPLAB_TEST_PG_ALL=1 runs them here too)")
+                f"({', '.join(DATABASE_FREE)}) and browser tests of presentation only ({', '.join(PRESENTATION)}, "
+                "and those marked presentation) run in the SQLite half only (PREPLAB_TEST_PG_ALL=1 runs them here too)")
     return "database: SQLite (set PREPLAB_TEST_POSTGRES_URL to run on PostgreSQL)"
 
 
 def _database_free(item: pytest.Item) -> bool:
+    if item.get_closest_marker("presentation") is not None:
+        return True
     relative = Path(str(item.path)).relative_to(Path(__file__).parent).as_posix()
     return any(relative == path or relative.startswith(path + "/") for path in (*DATABASE_FREE, *PRESENTATION))
 

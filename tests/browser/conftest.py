@@ -63,10 +63,11 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # type: 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     """Save a full-page screenshot as a test artefact (tests/artifacts/NAME.png), for people to look at: no test
-    reads one back. The PostgreSQL half, whose pages are the same, takes none (a full-page PNG of a long page is CPU
-    work the other half is doing too) unless PREPLAB_TEST_SCREENSHOTS=1 (then into tests/artifacts/postgresql/)."""
+    reads one back. None is taken in CI (CI=true), where no one looks at them, nor in the PostgreSQL half, whose pages
+    are the same (a full-page PNG of a long page is about a third of a second of Chromium's CPU), unless
+    PREPLAB_TEST_SCREENSHOTS=1 (the PostgreSQL half's then go into tests/artifacts/postgresql/)."""
     path = ARTIFACTS / f"{name}.png"
-    if ON_POSTGRES and os.environ.get("PREPLAB_TEST_SCREENSHOTS") != "1":
+    if (ON_POSTGRES or os.environ.get("CI") == "true") and os.environ.get("PREPLAB_TEST_SCREENSHOTS") != "1":
         return path
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.browser.conftest import screenshot
 from tests.lab_runs import SHORT_LAB, SHORT_RUN
 from tests.server import LiveServer
 
 
+@pytest.mark.presentation
 def test_concept_page_shows_the_reference_lab_result(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(live_server.url + "/concepts/zero")
     section = page.locator("#lab-results")

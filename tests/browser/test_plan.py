@@ -7,6 +7,7 @@ import json
 import urllib.request
 from datetime import date, timedelta
 
+import pytest
 from sqlmodel import Session, col, select
 
 from app.db import make_engine
@@ -83,6 +84,7 @@ def test_suspend_bury_and_flag_from_the_review_screen_by_keyboard(page, live_ser
     assert page.dialogs == []
 
 
+@pytest.mark.presentation
 def test_grades_stay_on_screen_after_reveal_on_a_phone(page, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/review")

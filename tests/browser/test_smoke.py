@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.browser.conftest import screenshot
 from tests.server import LiveServer
 
 
+@pytest.mark.presentation
 def test_home_page_loads_its_scripts_from_the_app_only(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))

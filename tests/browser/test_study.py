@@ -102,6 +102,7 @@ def study_server(tmp_path: Path, template_database: Path) -> Iterator[LiveServer
     server.stop()
 
 
+@pytest.mark.presentation
 def test_question_page_typesets_math_and_highlights_code(study_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(study_server.url + "/questions/q-study-math")
     page.wait_for_selector(".prompt .katex")
@@ -117,6 +118,7 @@ def test_question_page_typesets_math_and_highlights_code(study_server: LiveServe
     screenshot(page, "question")
 
 
+@pytest.mark.presentation
 def test_answer_reveal_marks_the_correct_option_only_when_open(study_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(study_server.url + f"/topics/{DISTRIBUTED}?kind=mcq")
     page.locator(".question-item a").first.click()
@@ -130,6 +132,7 @@ def test_answer_reveal_marks_the_correct_option_only_when_open(study_server: Liv
     assert page.locator(".correct-choice strong").inner_text() == correct.get_attribute("data-label")
 
 
+@pytest.mark.presentation
 def test_topic_filter_swaps_the_list_and_updates_the_address(study_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(study_server.url + f"/topics/{DISTRIBUTED}")
     total = page.locator("#question-list .question-item").count()
@@ -157,6 +160,7 @@ def test_note_and_bookmark_save_in_place(study_server: LiveServer, page) -> None
     assert page.locator("[data-question-id=q-study-math]").count() == 1
 
 
+@pytest.mark.presentation
 def test_dashboard_draws_the_year_mastery_and_banks(study_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(study_server.url + "/")
     assert page.locator(".heatmap .day").count() == 53 * 7
@@ -171,6 +175,7 @@ def test_dashboard_draws_the_year_mastery_and_banks(study_server: LiveServer, pa
     screenshot(page, "dashboard")
 
 
+@pytest.mark.presentation
 def test_pages_fit_a_phone(study_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=2, is_mobile=True)
     phone = context.new_page()
