@@ -99,3 +99,14 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def settled_width(page, width: int, timeout_ms: float = 5_000) -> int:  # type: ignore[no-untyped-def]
+    """The page's scroll width once it fits in `width`, or as it is after `timeout_ms`: after a resize the page's
+    scripts redraw its charts (a ResizeObserver), so the first layout can still be the old one's."""
+    try:
+        page.wait_for_function(f"() => document.documentElement.scrollWidth <= {int(width)}", timeout=timeout_ms)
+    except Exception:  # noqa: BLE001 - Playwright's TimeoutError: the caller's assertion says by how much
+        pass
+    return int(page.evaluate("document.documentElement.scrollWidth"))
+

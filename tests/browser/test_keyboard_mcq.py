@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.backends import query
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, settled_width
 from tests.server import LiveServer
 
 PHONE = {"width": 390, "height": 844}
@@ -98,7 +98,7 @@ def test_mock_mcq_by_keyboard_and_hand_in_asks_first(live_server: LiveServer, pa
     assert page.get_by_test_id("mock-trend").count() == 0  # a first round draws no trend
 
     page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert settled_width(page, PHONE["width"]) <= PHONE["width"]
     title = page.locator("[data-testid=mock-rows] tbody tr .mock-title-cell").first
     box = title.bounding_box()
     assert box is not None and box["width"] > PHONE["width"] * 0.6  # titles get the whole row, not 4 characters

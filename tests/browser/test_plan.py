@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.db import make_engine
 from app.models import LearnerQuestion, ReviewCard
 from tests.backends import database_url
-from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.conftest import ARTIFACTS, screenshot, settled_width
 from tests.server import LiveServer
 
 CARD = ".review-card"
@@ -117,7 +117,7 @@ def test_plan_draws_the_forecast_and_opens_the_final_review(page, live_server: L
     assert page.locator("[data-testid=plan-recall] tbody tr").count() == 1
     screenshot(page, "plan")
     page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert settled_width(page, PHONE["width"]) <= PHONE["width"]
     screenshot(page, "plan-phone")
 
     # Two days before the interview the final review opens; grading there moves no due date.

@@ -171,9 +171,9 @@ def test_inline_rendering_has_no_paragraph() -> None:
     "".join("`" * (index % 7 + 1) + "a" for index in range(20_000)),
 ], ids=["openers", "closers", "dollars", "tags", "anchors", "backticks"])
 def test_hostile_text_renders_in_linear_time(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU, not wall time: a loaded machine slows the clock on the wall, not the work
     render_markdown(text)
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
 
 
 def test_pygments_rules_stay_inside_their_scope() -> None:
