@@ -74,10 +74,6 @@ class _Results:
                 return self._items[key]
         return self.html(session.get(LabRun, brief.id), lang, compact=compact, title=title)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
 
 # Not dropped at an import: a laid-out result depends on its run alone, never on the banks, and the entries are bounded.
 # (Dropping them there made every app start after an import lay out each lab's reference again.)

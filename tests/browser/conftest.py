@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -51,41 +50,16 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
-def browser_context(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """One desktop context for the `page` of every test (a context of its own costs each test about half a second
-    of Chromium's CPU: a new profile, a new renderer, every script and stylesheet fetched and compiled again)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    yield context
-    context.close()
-
-
 @pytest.fixture
-def page(browser_context, request: pytest.FixtureRequest) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """A new browser page; dialogs are recorded (and dismissed) so tests can assert none opened.
-
-    What one test leaves in the shared context is gone before the next: its pages are closed, every cookie is
-    cleared (cookies ignore ports), and so is the storage (local and session storage, IndexedDB, caches) of every
-    origin its pages were on. Each test's server has a port, so an origin, of its own; a module's shared server is
-    one origin, which is why its storage is cleared too."""
-    page = browser_context.new_page()
+def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A new browser page in a context of its own (no cookie or storage of another test's); dialogs are recorded
+    (and dismissed) so tests can assert none opened."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     yield page
-    origins = {_origin(opened.url) for opened in browser_context.pages} - {""}
-    if origins:
-        cdp = browser_context.new_cdp_session(browser_context.pages[0])
-        for origin in origins:
-            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
-        cdp.detach()
-    for opened in list(browser_context.pages):
-        opened.close()
-    browser_context.clear_cookies()
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+    context.close()
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]

@@ -225,3 +225,23 @@ def test_two_tabs_of_one_round_keep_the_newest_edit(live_server: LiveServer, pag
     assert (saved["answer"], saved["flagged"]) == ("第二个标签页写的", True) and saved["revision"] > second["revision"]
     assert page.locator("textarea").input_value() == "第二个标签页写的"
     other.close()
+
+
+def test_a_long_trend_scrolls_inside_itself_on_a_phone(live_server: LiveServer, page) -> None:  # type: ignore[no-untyped-def]
+    """Nine rounds handed in: the report's trend is wider than a phone, so it scrolls sideways by itself and the
+    page stays as wide as the screen."""
+    headers = {"Content-Type": "application/json", **page_headers(live_server.url)}
+    for _ in range(9):
+        created = api(live_server, "/api/mock-interviews", {"count": 1, "mix": {"mcq": 1}, "minutes": 5})
+        finish = urllib.request.Request(f"{live_server.url}/api/mock-interviews/{created['id']}/finish", data=b"",
+                                        method="POST", headers=headers)
+        with urllib.request.urlopen(finish, timeout=10) as response:
+            assert response.status == 200
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/mock/{created['id']}/report")
+    trend = page.get_by_test_id("mock-trend")
+    assert trend.locator("li").count() == 9
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert trend.evaluate("list => list.scrollWidth > list.clientWidth")  # the trend itself scrolls
+    screenshot(page, "mock-trend-phone")
+
