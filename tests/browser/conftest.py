@@ -76,8 +76,8 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
 
 
 def settled_width(page, width: int, timeout_ms: float = 5_000) -> int:  # type: ignore[no-untyped-def]
-    """The page's scroll width once it fits in `width`, or as it is after `timeout_ms`: after a resize the page's
-    scripts redraw its charts (a ResizeObserver), so the first layout can still be the old one's."""
+    """The page's scroll width once it fits in `width`, or as it is after `timeout_ms`: read at once after a resize,
+    it can still be the old layout's."""
     try:
         page.wait_for_function(f"() => document.documentElement.scrollWidth <= {int(width)}", timeout=timeout_ms)
     except Exception:  # noqa: BLE001 - Playwright's TimeoutError: the caller's assertion says by how much
